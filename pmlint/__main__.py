@@ -1,0 +1,5 @@
+import sys
+
+from pmlint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""The rule catalogue: one TOML file per rule in rules/, read at run time.
+
+A rule's ID, name, severity, message, match and documentation live in one
+place; --list-rules, explain, the engine and every formatter read them here.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+SEVERITIES = ("error", "warning", "note")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    summary: str
+    message: str
+    match: dict = field(hash=False, compare=False)
+    what: str = ""
+    why: str = ""
+    example: str = ""
+    use_instead: str = ""
+    references: tuple[str, ...] = ()
+
+    def explain(self) -> str:
+        """The rule's documentation as Markdown (ruff's layout)."""
+        parts = [f"# {self.id} {self.name} ({self.severity})", "",
+                 "## What it does", self.what.strip(), "",
+                 "## Why is this bad?", self.why.strip(), ""]
+        if self.example:
+            parts += ["## Example", "```c", self.example.strip("\n"), "```", ""]
+        if self.use_instead:
+            parts += ["## Use instead", "```c", self.use_instead.strip("\n"), "```", ""]
+        if self.references:
+            parts += ["## References"] + [f"- {r}" for r in self.references] + [""]
+        return "\n".join(parts)
+
+
+class CatalogueError(Exception):
+    pass
+
+
+def _load(text: str, origin: str) -> Rule:
+    data = tomllib.loads(text)
+    docs = data.get("docs", {})
+    try:
+        rule = Rule(id=data["id"], name=data["name"], severity=data["severity"],
+                    summary=data["summary"], message=data["message"], match=data["match"],
+                    what=docs.get("what", ""), why=docs.get("why", ""),
+                    example=docs.get("example", ""), use_instead=docs.get("use_instead", ""),
+                    references=tuple(docs.get("references", ())))
+    except KeyError as exc:
+        raise CatalogueError(f"{origin}: missing key {exc}") from None
+    if rule.severity not in SEVERITIES:
+        raise CatalogueError(f"{origin}: unknown severity {rule.severity!r}")
+    return rule
+
+
+@lru_cache(maxsize=1)
+def rules() -> tuple[Rule, ...]:
+    """Every rule, sorted by ID."""
+    found = []
+    for entry in resources.files("pmlint.rules").iterdir():
+        if entry.name.endswith(".toml"):
+            found.append(_load(entry.read_text(encoding="utf-8"), entry.name))
+    ids = [r.id for r in found]
+    if len(ids) != len(set(ids)):
+        raise CatalogueError("duplicate rule IDs in the catalogue")
+    return tuple(sorted(found, key=lambda r: r.id))
+
+
+def by_id() -> dict[str, Rule]:
+    return {r.id: r for r in rules()}

@@ -1,0 +1,19 @@
+"""Evaluate the catalogue's rules over a file model, producing Findings."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pmlint.catalogue import Rule
+from pmlint.checks import CHECKS
+from pmlint.model import FileModel, Finding
+
+
+def evaluate(model: FileModel, rules: Iterable[Rule]) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        check = CHECKS[rule.match["kind"]]
+        for hit in check(model, rule.match):
+            message = rule.message.format(symbol=hit.symbol, **hit.fields)
+            findings.append(Finding(hit.location.path, hit.location.line, hit.location.column,
+                                    rule.id, rule.severity, hit.symbol, message))
+    return sorted(findings)

@@ -1,0 +1,21 @@
+"""One JSON object with findings, tables and errors; sorted, no timestamps."""
+from __future__ import annotations
+
+import json
+
+from pmlint.report import Report
+
+
+def render(report: Report) -> str:
+    doc = {
+        "findings": [{"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
+                      "column": f.column, "symbol": f.symbol, "message": f.message}
+                     for f in report.findings],
+        "tables": [{"path": t.location.path, "name": t.name, "line": t.location.line,
+                    "const": t.const, "static": t.static, "exported": t.exported,
+                    "defined_by": t.defined_by,
+                    "slots": {s.name: s.callback for s in t.slots}}
+                   for t in report.tables if t.defined],
+        "errors": report.errors,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

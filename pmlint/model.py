@@ -1,0 +1,105 @@
+"""The plain model the parser produces and the rules read.
+
+Frozen dataclasses only: nothing from libclang leaks past pmlint.parse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    path: str
+    line: int
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One non-NULL member of a callback table, e.g. .freeze = foo_suspend."""
+
+    name: str        # member, e.g. "freeze" or "driver.pm"
+    callback: str    # function (or object) it points at
+    location: Location
+    via: str         # how it was written: the member name or the macro used
+
+
+@dataclass(frozen=True)
+class PmTable:
+    """A struct dev_pm_ops object."""
+
+    name: str
+    location: Location
+    const: bool
+    static: bool
+    defined: bool            # has an initializer (not just a declaration)
+    defined_by: str          # "designated-initializer" or the macro name
+    exported: bool
+    slots: tuple[Slot, ...] = ()
+    complete: bool = True    # False when its initializer had errors: rules skip it
+
+    def slot(self, name: str) -> Slot | None:
+        for s in self.slots:
+            if s.name == name:
+                return s
+        return None
+
+    @property
+    def slot_map(self) -> dict[str, str]:
+        return {s.name: s.callback for s in self.slots}
+
+
+@dataclass(frozen=True)
+class DriverObject:
+    """A driver struct (platform_driver, xenbus_driver, ...) and its PM members."""
+
+    name: str
+    type: str                # struct tag, e.g. "xenbus_driver"
+    location: Location
+    slots: tuple[Slot, ...] = ()
+
+    def slot(self, name: str) -> Slot | None:
+        for s in self.slots:
+            if s.name == name:
+                return s
+        return None
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    location: Location
+    defined: bool
+    static: bool
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file could not be analysed (becomes PM000)."""
+
+    path: str
+    reason: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class FileModel:
+    path: str
+    tables: tuple[PmTable, ...] = ()
+    drivers: tuple[DriverObject, ...] = ()
+    functions: tuple[Function, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One rule violation: what flows from the engine to filters and formatters."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: str = field(compare=False)
+    symbol: str
+    message: str

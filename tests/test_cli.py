@@ -1,0 +1,101 @@
+"""The command line as users and CI call it (a real subprocess)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from expectations import FIXTURES
+from pmlint import __version__, catalogue
+
+
+def run(*args, stdin=None):
+    # From a neutral folder, so that the installed pmlint runs, not the checkout.
+    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], capture_output=True,
+                          text=True, cwd=tempfile.gettempdir(), input=stdin)
+
+
+def test_version_and_help():
+    assert run("--version").stdout.strip() == f"pmlint {__version__}"
+    out = run("--help")
+    assert out.returncode == 0 and "--select" in out.stdout and "explain" in out.stdout
+
+
+def test_gcc_style_text_and_exit_codes():
+    bad = run(FIXTURES / "PM101_fires.c")
+    assert bad.returncode == 1
+    first = bad.stdout.splitlines()[0]
+    assert first.startswith(f"{FIXTURES / 'PM101_fires.c'}:13:32: error: 'foo_pm_ops' sets .freeze")
+    assert first.endswith("[PM101]")
+    good = run(FIXTURES / "PM101_clean.c")
+    assert (good.returncode, good.stdout) == (0, "")
+
+
+def test_json_shape_is_sorted_and_stable():
+    out = run("--format", "json", FIXTURES)
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"findings", "tables", "errors"}
+    f = doc["findings"][0]
+    assert set(f) == {"rule", "severity", "path", "line", "column", "symbol", "message"}
+    keys = [(x["path"], x["line"], x["column"], x["rule"]) for x in doc["findings"]]
+    assert keys == sorted(keys)
+    t = next(t for t in doc["tables"] if t["name"] == "t_simple")
+    assert t["defined_by"] == "SIMPLE_DEV_PM_OPS" and t["const"] is True
+    assert t["slots"]["freeze"] == "a_suspend"
+    assert run("--format", "json", FIXTURES).stdout == out.stdout
+
+
+def test_select_and_ignore():
+    path = FIXTURES / "PM106_fires.c"
+    assert run("--ignore", "PM106", path).returncode == 0
+    assert run("--select", "PM1", "--ignore", "PM106", path).returncode == 0
+    assert run("--select", "PM106", "--ignore", "PM1", path).returncode == 1
+    assert run("--select", "PM101", path).returncode == 0
+    usage = run("--select", "XX9", path)
+    assert usage.returncode == 2 and "unknown rule" in usage.stderr
+
+
+def test_list_rules_and_explain_read_the_catalogue():
+    listed = run("--list-rules").stdout
+    for rule in catalogue.rules():
+        assert rule.id in listed and rule.name in listed
+    doc = run("explain", "PM101").stdout
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
+                    "## References"):
+        assert heading in doc
+    assert run("explain", "freeze-without-thaw").stdout == doc
+    assert run("explain", "PM999").returncode == 2
+
+
+def test_show_prints_the_save_restore_matrix():
+    out = run("show", FIXTURES / "PM101_fires.c")
+    assert out.returncode == 0
+    assert "freeze -> thaw: checkpoint cancelled" in out.stdout
+    assert "foo_freeze" in out.stdout and "!" in out.stdout
+
+
+def test_missing_path_is_reported_and_the_rest_still_runs():
+    out = run(FIXTURES / "PM101_fires.c", FIXTURES / "no-such-file.c")
+    assert out.returncode == 2
+    assert "no-such-file.c: no such file or directory" in out.stderr
+    assert "[PM101]" in out.stdout
+
+
+def test_binary_file_is_pm000(tmp_path):
+    blob = tmp_path / "blob.c"
+    blob.write_bytes(b"\x7fELF\0\0struct dev_pm_ops")
+    out = run(blob)
+    assert out.returncode == 1 and "[PM000]" in out.stdout and "binary" in out.stdout
+
+
+def test_stdin():
+    out = run("-", stdin="static const struct dev_pm_ops x = { .freeze = f, .thaw = t };\n")
+    assert out.returncode == 1 and out.stdout.startswith("-:1:") and "[PM102]" in out.stdout
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_job_count_does_not_change_output(jobs):
+    assert run("-j", jobs, FIXTURES).stdout == run("-j", "1", FIXTURES).stdout

@@ -1,0 +1,53 @@
+"""Every fixture yields exactly the findings its comments expect."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from expectations import expected_findings, expected_slots, fixture_files
+from pmlint import catalogue
+from pmlint.engine import evaluate
+from pmlint.parse import ParseOptions
+from pmlint.runner import analyse_file
+
+FILES = fixture_files()
+
+
+def _analyse(path):
+    return analyse_file(str(path), ParseOptions())
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_fixture_findings(path):
+    findings = evaluate(_analyse(path), catalogue.rules())
+    got = sorted((f.line, f.rule) for f in findings)
+    assert got == expected_findings(path), "\n".join(
+        f"{f.line}: {f.rule} {f.message}" for f in findings)
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if expected_slots(p)],
+                         ids=lambda p: p.name)
+def test_fixture_slots(path):
+    model = _analyse(path)
+    by_line = {t.location.line: t.slot_map for t in model.tables if t.defined}
+    for line, slots in expected_slots(path).items():
+        assert by_line.get(line) == slots, f"table on line {line}"
+
+
+@pytest.mark.parametrize("rule", [r.id for r in catalogue.rules()])
+def test_every_rule_has_firing_and_clean_fixtures(rule):
+    fires = [p for p in FILES if p.name.startswith(f"{rule}_fires")]
+    clean = [p for p in FILES if p.name.startswith(f"{rule}_clean")]
+    assert fires and clean, f"{rule} needs fixtures/{rule}_fires*.c and {rule}_clean*.c"
+    assert all(any(r == rule for _, r in expected_findings(p)) for p in fires)
+    assert all(not any(r == rule for _, r in expected_findings(p)) for p in clean)
+
+
+def test_every_pm_h_macro_is_covered():
+    text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in FILES)
+    prelude = (catalogue.resources.files("pmlint") / "include" / "pmlint_prelude.h").read_text()
+    macros = set(re.findall(r"#define ((?:_?[A-Z_]*PM_OPS|PTR_IF|pm_ptr|pm_sleep_ptr))\(", prelude))
+    macros -= {"_EXPORT_PM_OPS", "_DISCARD_PM_OPS", "_EXPORT_DEV_PM_OPS", "_EXPORT_DEV_SLEEP_PM_OPS"}
+    missing = sorted(m for m in macros if not re.search(rf"\b{m}\(", text))
+    assert not missing
