@@ -18,6 +18,7 @@ import sys
 import time
 from collections import defaultdict
 
+from pmlint.kconfig import read_dotconfig
 from pmlint.parse import ParseOptions
 from pmlint.runner import analyse
 
@@ -30,6 +31,8 @@ def main() -> int:
     ap.add_argument("truth", nargs="?", default=os.path.join(
         HERE, "..", "..", "shared", "kernel-truth", "linux-6.12-pm-objects.jsonl"))
     ap.add_argument("-j", "--jobs", type=int, default=0)
+    ap.add_argument("--kconfig", metavar="FILE",
+                    help="enable the options of this .config (default: pmlint's own default)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every difference")
     args = ap.parse_args()
 
@@ -46,7 +49,9 @@ def main() -> int:
     agree = total = missing = wrong = 0
     extra: list[str] = []
     diffs: list[str] = []
-    for rel, model in zip(files, analyse(paths, ParseOptions(), args.jobs)):
+    options = ParseOptions(config=tuple(read_dotconfig(args.kconfig))) if args.kconfig else ParseOptions()
+    for rel, result in zip(files, analyse(paths, options, jobs=args.jobs)):
+        model = result.model
         ours = {t.name: t.slot_map for t in model.tables if t.defined}
         for name, slots in sorted(truth[rel].items()):
             total += 1

@@ -6,17 +6,17 @@ import os
 import sys
 import time
 
-from pmlint import __version__, catalogue
+from pmlint import __version__, baseline, catalogue, config
+from pmlint.config import Config
 from pmlint.discover import discover
-from pmlint.engine import evaluate
-from pmlint.filters import selected_rules, split_patterns, unknown_patterns
+from pmlint.formatters import FORMATS, render
+from pmlint.filters import apply_config, selected_rules, split_patterns, unknown_patterns
 from pmlint.kconfig import KconfigError, read_dotconfig, resolve
 from pmlint.parse import DEFAULT_CONFIG, ParseOptions
 from pmlint.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
-FORMATS = ("text", "json")
 
 
 def _lint_parser() -> argparse.ArgumentParser:
@@ -31,12 +31,35 @@ def _lint_parser() -> argparse.ArgumentParser:
     ap.add_argument("paths", nargs="*", metavar="PATH",
                     help="C files or directories (searched for .c and .h); '-' reads stdin")
     ap.add_argument("--version", action="version", version=f"pmlint {__version__}")
-    ap.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    ap.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    ap.add_argument("--config", metavar="FILE",
+                    help="configuration file (default: .pmlint.toml or [tool.pmlint] in "
+                         "pyproject.toml, found by walking up from the first PATH)")
+    ap.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
+    ap.add_argument("--write-baseline", metavar="FILE",
+                    help="record the current findings in FILE and exit 0")
+    ap.add_argument("--exit-zero", action="store_true",
+                    help="exit 0 even when there are findings (errors still exit 2)")
+    ap.add_argument("--html", metavar="FILE",
+                    help="also write a self-contained HTML report to FILE")
+    ap.add_argument("--terse", action="store_true",
+                    help="checkpatch format: one line per finding, as checkpatch.pl --terse")
+    ap.add_argument("--showfile", action="store_true",
+                    help="checkpatch format: name the file, as checkpatch.pl --showfile")
     ap.add_argument("--select", action="append", metavar="IDS",
                     help="only these rules: comma-separated IDs or prefixes (PM1, PM101)")
     ap.add_argument("--ignore", action="append", metavar="IDS", help="skip these rules")
     ap.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     ap.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: CPUs)")
+    patch = ap.add_mutually_exclusive_group()
+    patch.add_argument("--patch", metavar="FILE",
+                       help="report only what a patch introduces: a git format-patch file, an mbox "
+                            "series or a unified diff ('-' reads stdin), applied in memory to --tree")
+    patch.add_argument("--git", metavar="REV_RANGE",
+                       help="report only what the commits in REV_RANGE (or one commit) introduce, "
+                            "read from the git repository of --tree")
+    ap.add_argument("--tree", metavar="DIR", default=".",
+                    help="for --patch and --git: the tree or repository (default: .)")
     _config_options(ap)
     return ap
 
@@ -64,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "show":
             return _show(argv[1:])
         return _lint(argv)
-    except KconfigError as exc:
+    except (KconfigError, config.ConfigError, baseline.BaselineError) as exc:
         print(f"pmlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except catalogue.CatalogueError as exc:
@@ -103,7 +126,8 @@ def _show(argv: list[str]) -> int:
     for p in problems:
         print(f"pmlint: error: {p.path}: {p.reason}", file=sys.stderr)
         status = EXIT_ERROR
-    for model in analyse(files, _parse_options(args), jobs=1):
+    for result in analyse(files, _parse_options(args), jobs=1):
+        model = result.model
         for p in model.problems:
             print(f"{p.path}:{p.line}:{p.column}: error: could not analyse: {p.reason}",
                   file=sys.stderr)
@@ -126,6 +150,9 @@ def _lint(argv: list[str]) -> int:
     if args.list_rules:
         return _list_rules()
     select, ignore = split_patterns(args.select), split_patterns(args.ignore)
+    cfg = _project_config(args)
+    select = select or list(cfg.select)
+    ignore = ignore + list(cfg.ignore)
     bad = unknown_patterns(select + ignore, catalogue.rules())
     if bad:
         ap.error(f"unknown rule ID or prefix: {', '.join(bad)} (see --list-rules)")
@@ -133,29 +160,81 @@ def _lint(argv: list[str]) -> int:
         ap.error("--jobs must be 0 (one per CPU) or more")
     rules = selected_rules(catalogue.rules(), select, ignore)
     options = _parse_options(args)
+    patch_mode = args.patch or args.git
+    if patch_mode and args.paths:
+        ap.error("--patch and --git check what the patch changes: give no PATH")
 
     start = time.monotonic()
-    files, problems = discover(args.paths or ["."])
-    report = Report(files=len(files))
+    files, problems = ([], []) if patch_mode else discover(args.paths or ["."])
+    files = [f for f in files if not cfg.excluded(f)]
+    report = Report(files=len(files),
+                    format_options={"terse": args.terse, "showfile": args.showfile,
+                                    "color": _interactive(sys.stdout)})
+    progress = _interactive(sys.stderr) and len(files) > 1
     report.errors += [{"path": p.path, "message": p.reason} for p in problems]
-    for model in analyse(files, options, args.jobs):
-        report.findings += evaluate(model, rules)
-        report.tables += model.tables
+    for done, result in enumerate(analyse(files, options, rules, args.jobs), 1):
+        if progress and (done % 25 == 0 or done == len(files)):
+            print(f"\rpmlint: {done}/{len(files)} files", end="", file=sys.stderr, flush=True)
+        report.findings += result.findings
+        report.tables += result.model.tables
+        if result.lines is not None:
+            report.sources[result.model.path] = result.lines
+    if patch_mode:
+        from pmlint.patchmode import fill_report
+        fill_report(report, patch=args.patch, git=args.git, tree=args.tree, options=options,
+                    rules=rules, jobs=args.jobs)
+    if progress:
+        print("\r\033[K", end="", file=sys.stderr)
+    report.findings = apply_config(report.findings, cfg)
+    if args.baseline:
+        known = baseline.load(args.baseline)
+        report.findings = [f for f in report.findings if f.fingerprint not in known]
     report.seconds = time.monotonic() - start
     report.sort()
+    if args.write_baseline:
+        baseline.write(args.write_baseline, report.findings)
+        print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
+              file=sys.stderr)
+        return EXIT_ERROR if report.errors else EXIT_CLEAN
 
     for e in report.errors:
         print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
     _emit(args.format, report)
+    if args.html and not _write_html(args.html, report):
+        return EXIT_ERROR
     if report.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if report.findings else EXIT_CLEAN
+    return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _interactive(stream) -> bool:
+    """Colour and progress only for a person at a terminal, never in CI or hooks."""
+    quiet = any(os.environ.get(v) for v in ("CI", "PRE_COMMIT", "NO_COLOR"))
+    return not quiet and stream.isatty()
+
+
+def _project_config(args) -> Config:
+    path = args.config or config.find(args.paths or ["."])
+    return config.load(path, catalogue.rules()) if path else Config()
+
+
+def _write_html(path: str, report: Report) -> bool:
+    """Write atomically: a failed run never leaves half a report over the old one."""
+    from pmlint.formatters import html
+    text = html.render(report)
+    tmp = f"{path}.pmlint-tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        print(f"pmlint: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True
 
 
 def _emit(fmt: str, report: Report) -> None:
-    from pmlint.formatters import jsonout, text
-    render = {"text": text.render, "json": jsonout.render}[fmt]
-    sys.stdout.write(render(report))
+    sys.stdout.write(render(fmt, report))
     sys.stdout.flush()
 
 

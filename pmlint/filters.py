@@ -1,9 +1,13 @@
 """Decide which rules run and which findings are kept."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
 
 from pmlint.catalogue import Rule
+from pmlint.config import Config
+from pmlint.model import Finding
 
 
 def _longest(rule_id: str, patterns: Iterable[str]) -> int | None:
@@ -40,3 +44,31 @@ def split_patterns(values: list[str] | None) -> list[str]:
 def unknown_patterns(patterns: Iterable[str], rules: Iterable[Rule]) -> list[str]:
     ids = [r.id for r in rules]
     return [p for p in patterns if not any(i.startswith(p) for i in ids)]
+
+
+# /* pmlint: ignore */ or /* pmlint: ignore PM101, PM103 */ on the reported
+# line or the line above it.
+_INLINE = re.compile(r"pmlint:\s*ignore\b([A-Z0-9,\s]*)")
+
+
+def inline_suppressed(finding: Finding, lines: Sequence[str]) -> bool:
+    for n in (finding.line, finding.line - 1):
+        if 0 < n <= len(lines):
+            m = _INLINE.search(lines[n - 1])
+            if m:
+                ids = [i for i in re.split(r"[\s,]+", m.group(1)) if i]
+                if not ids or any(finding.rule.startswith(i) for i in ids):
+                    return True
+    return False
+
+
+def apply_config(findings: Iterable[Finding], config: Config) -> list[Finding]:
+    """Per-file ignores and severity overrides from the project configuration."""
+    out = []
+    for f in findings:
+        if config.ignored_here(f.path, f.rule):
+            continue
+        if f.rule in config.severity:
+            f = dataclasses.replace(f, severity=config.severity[f.rule])
+        out.append(f)
+    return out

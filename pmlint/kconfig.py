@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-_LINE = re.compile(r"^(CONFIG_\w+)=(y|m)\s*$")
+_LINE = re.compile(r"^(CONFIG_\w+)=(.*?)\s*$")
 
 
 class KconfigError(Exception):
@@ -11,7 +11,7 @@ class KconfigError(Exception):
 
 
 def read_dotconfig(path: str) -> list[str]:
-    """CONFIG_X=y gives CONFIG_X; =m gives CONFIG_X_MODULE, as the kernel's autoconf.h does."""
+    """As the kernel's autoconf.h: =y gives CONFIG_X, =m CONFIG_X_MODULE, other values X=value."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
@@ -21,7 +21,13 @@ def read_dotconfig(path: str) -> list[str]:
     for line in text.splitlines():
         m = _LINE.match(line)
         if m:
-            options.append(m.group(1) if m.group(2) == "y" else m.group(1) + "_MODULE")
+            name, value = m.groups()
+            if value == "y":
+                options.append(name)
+            elif value == "m":
+                options.append(name + "_MODULE")
+            elif value and value != "n":
+                options.append(f"{name}={value}")
     if not options:
         raise KconfigError(f"{path}: no CONFIG_X=y or =m lines; is it a kernel .config?")
     return options
@@ -30,5 +36,5 @@ def read_dotconfig(path: str) -> list[str]:
 def resolve(base: tuple[str, ...], enable: list[str], disable: list[str]) -> tuple[str, ...]:
     opts = [o if o.startswith("CONFIG_") else "CONFIG_" + o for o in enable]
     off = {o if o.startswith("CONFIG_") else "CONFIG_" + o for o in disable}
-    merged = [o for o in list(base) + opts if o not in off]
+    merged = [o for o in list(base) + opts if o.partition("=")[0] not in off]
     return tuple(dict.fromkeys(merged))

@@ -4,6 +4,7 @@ Frozen dataclasses only: nothing from libclang leaks past pmlint.parse.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -103,3 +104,10 @@ class Finding:
     severity: str = field(compare=False)
     symbol: str
     message: str
+    origin: str = field(default="", compare=False)  # patch mode: the patch or commit that introduced it
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity that survives line moves: rule, file, table and what is wrong."""
+        key = "\0".join((self.rule, self.path, self.symbol, self.message))
+        return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -28,6 +28,7 @@ _OPTIONS = (cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
             | cindex.TranslationUnit.PARSE_INCOMPLETE | _KEEP_GOING)
 _MAX_ROUNDS = 4
 _EXTRAS = "/__pmlint__/pmlint_unknowns.h"
+_CONFIG = "/__pmlint__/pmlint_config.h"
 _STDIN = "/__pmlint__/stdin.c"
 
 # PM-relevant members of driver objects, as "a.b" paths.
@@ -58,8 +59,9 @@ _SYNTAX = re.compile(r"type specifier missing|expected function body after funct
 # Errors that mean an initializer was not parsed as written.
 _BROKEN = re.compile(r"^expected |unterminated|missing terminating|extraneous|unmatched|"
                      r"too many errors")
-# What follows a function declarator: attributes or annotations, then '{' or ';'.
-_AFTER_DECLARATOR = re.compile(rb"(?:\s|/\*.*?\*/|//[^\n]*|\w+\s*\([^;{]*?\)|\w+)*?\s*([{;,])", re.S)
+# What may follow a function declarator before '{' or ';': blanks, comments,
+# attributes and annotations such as __acquires(x). One token per match.
+_DECLARATOR_TAIL = re.compile(rb"\s+|/\*.*?\*/|//[^\n]*|\w+(?:\s*\([^;{()]*(?:\([^;{()]*\))*[^;{()]*\))?", re.S)
 _CALL_AT = re.compile(rb"([A-Za-z_]\w*)\s*\(")
 
 DEFAULT_CONFIG = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
@@ -69,10 +71,9 @@ DEFAULT_CONFIG = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBE
 
 @dataclass(frozen=True)
 class ParseOptions:
-    """What the preprocessor is told: which CONFIG_ options are =y."""
+    """What the preprocessor is told: the CONFIG_ options set, as NAME (=1) or NAME=VALUE."""
 
     config: tuple[str, ...] = DEFAULT_CONFIG
-    include_dirs: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -108,11 +109,11 @@ def _evaluate_int(cursor: cindex.Cursor) -> int | None:
 class _Unknowns:
     """What earlier rounds learnt the file uses but nothing declares."""
 
-    names: set
-    types: set
-    structs: dict  # struct tag -> set of extra member names
-    macros: set    # function-like macros to expand to nothing
-    declared: set  # names the file itself declares: never to be invented
+    names: set = field(default_factory=set)
+    types: set = field(default_factory=set)
+    structs: dict = field(default_factory=dict)  # struct tag -> set of extra member names
+    macros: set = field(default_factory=set)     # function-like macros to expand to nothing
+    declared: set = field(default_factory=set)   # names the file declares: never invented
 
     def header(self) -> bytes:
         out = [f"#define {m}(...)" for m in sorted(self.macros)]
@@ -126,7 +127,7 @@ class _Unknowns:
         return (len(self.names), len(self.types), len(self.macros), len(self.declared),
                 sum(len(v) + 1 for v in self.structs.values()))
 
-    def learn(self, tu, lines: list[bytes], path: str, prelude_structs: frozenset) -> bool:
+    def learn(self, tu, lines: list[bytes], path: str) -> bool:
         """Take in what a round's diagnostics say is unknown; True if anything is new."""
         before = self._size()
         invented = self.names | self.types
@@ -147,48 +148,61 @@ class _Unknowns:
                 self.names.add(m.group(1))
             elif m := _UNKNOWN_TYPE.search(text):
                 self.types.add(m.group(1))
-            elif (m := _INCOMPLETE.search(text)) and m.group(1) not in prelude_structs:
+            elif (m := _INCOMPLETE.search(text)) and m.group(1) not in _prelude_structs():
                 self.structs.setdefault(m.group(1), set())
             elif (m := _NO_FIELD.search(text)) and m.group(2) in self.structs:
                 self.structs[m.group(2)].add(m.group(1))
         return self._size() != before
 
 
-_PRELUDE_STRUCTS = frozenset({"dev_pm_ops", "device_driver", "platform_driver", "pci_driver",
-                              "i2c_driver", "spi_driver", "usb_driver", "xenbus_driver",
-                              "syscore_ops", "dev_pm_domain", "pm_message", "xenbus_device_id"})
+@lru_cache(maxsize=1)
+def _prelude_text() -> str:
+    with open(_prelude_path(), encoding="utf-8") as f:
+        return f.read()
 
 
 @lru_cache(maxsize=1)
 def _known_macros() -> frozenset:
     """Macros the prelude defines: never to be redefined as empty."""
-    text = open(_prelude_path(), encoding="utf-8").read()
-    return frozenset(re.findall(r"#define\s+(\w+)", text))
+    return frozenset(re.findall(r"#define\s+(\w+)", _prelude_text()))
 
 
-def _args(options: ParseOptions) -> list[str]:
-    args = ["-x", "c", "-std=gnu11", "-nostdinc", "-ferror-limit=0", "-fno-spell-checking",
-            "-w", "-include", _prelude_path(), "-include", _EXTRAS]
-    args += [f"-D{opt}=1" for opt in options.config]
-    args += [f"-I{d}" for d in options.include_dirs]
-    return args
+@lru_cache(maxsize=1)
+def _prelude_structs() -> frozenset:
+    """Struct types the prelude defines: never to be replaced by a generic one."""
+    return frozenset(re.findall(r"^struct (\w+) \{", _prelude_text(), re.M))
+
+
+_ARGS = ["-x", "c", "-std=gnu11", "-nostdinc", "-ferror-limit=0", "-fno-spell-checking", "-w",
+         "-include", _CONFIG, "-include", "PRELUDE", "-include", _EXTRAS]
+
+
+@lru_cache(maxsize=8)
+def _config_header(config: tuple[str, ...]) -> bytes:
+    """The options as #defines (a whole .config on the command line is slow to parse)."""
+    out = []
+    for opt in config:
+        name, _, value = opt.partition("=")
+        out.append(f"#define {name} {value or 1}")
+    return ("\n".join(out) + "\n").encode()
 
 
 def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions()) -> FileModel:
     """Parse one C file's bytes into a FileModel (never raises on bad C)."""
     index = _index()
     path, shown = (_STDIN, path) if path == "-" else (path, path)
-    unknowns = _Unknowns(set(), set(), {}, set(), set())
+    unknowns = _Unknowns()
     lines = source.split(b"\n")
-    args = _args(options)
+    args = [_prelude_path() if a == "PRELUDE" else a for a in _ARGS]
+    config = (_CONFIG, _config_header(options.config))
     tu = None
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, source), (_EXTRAS, unknowns.header())]
+        unsaved = [(path, source), config, (_EXTRAS, unknowns.header())]
         try:
             tu = index.parse(path, args=args, unsaved_files=unsaved, options=_OPTIONS)
         except cindex.TranslationUnitLoadError as exc:
             return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
-        if not unknowns.learn(tu, lines, path, _PRELUDE_STRUCTS):
+        if not unknowns.learn(tu, lines, path):
             break
     return _Extractor(path, shown, source, tu).model()
 
@@ -309,8 +323,13 @@ class _Extractor:
         end = cur.extent.end
         if end.file is None or end.file.name != self.clang_path:
             return False
-        m = _AFTER_DECLARATOR.match(self.source, end.offset)
-        return bool(m and m.group(1) == b"{")
+        pos = end.offset
+        for _ in range(64):
+            m = _DECLARATOR_TAIL.match(self.source, pos)
+            if not m or m.end() == pos:
+                break
+            pos = m.end()
+        return self.source[pos:pos + 1] == b"{"
 
     def _has_initializer_text(self, cur) -> bool:
         return any(t.spelling == "=" for t in cur.get_tokens())

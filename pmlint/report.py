@@ -11,6 +11,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     tables: list[PmTable] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)   # {"path", "message"}: usage-level problems
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # files with findings
+    format_options: dict = field(default_factory=dict)  # e.g. {"terse": True} for checkpatch
     files: int = 0
     seconds: float = 0.0
 

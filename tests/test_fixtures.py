@@ -15,7 +15,7 @@ FILES = fixture_files()
 
 
 def _analyse(path):
-    return analyse_file(str(path), ParseOptions())
+    return analyse_file(str(path), ParseOptions()).model
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

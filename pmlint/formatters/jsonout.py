@@ -9,7 +9,8 @@ from pmlint.report import Report
 def render(report: Report) -> str:
     doc = {
         "findings": [{"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
-                      "column": f.column, "symbol": f.symbol, "message": f.message}
+                      "column": f.column, "symbol": f.symbol, "message": f.message,
+                      **({"origin": f.origin} if f.origin else {})}
                      for f in report.findings],
         "tables": [{"path": t.location.path, "name": t.name, "line": t.location.line,
                     "const": t.const, "static": t.static, "exported": t.exported,

@@ -1,0 +1,90 @@
+"""Project configuration, baselines, inline suppression, --exit-zero."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from expectations import FIXTURES
+
+
+def run(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "drivers" / "legacy").mkdir(parents=True)
+    shutil.copy(FIXTURES / "PM101_fires.c", tmp_path / "drivers" / "a.c")
+    shutil.copy(FIXTURES / "PM103_fires.c", tmp_path / "drivers" / "legacy" / "b.c")
+    return tmp_path
+
+
+def rules_reported(out) -> set[str]:
+    return {f["rule"] for f in json.loads(out.stdout)["findings"]}
+
+
+def test_pyproject_select_ignore_severity_per_file_and_exclude(tree):
+    (tree / "pyproject.toml").write_text(
+        '[tool.pmlint]\nselect = ["PM1"]\nignore = ["PM102"]\n'
+        'severity = { PM101 = "warning" }\n'
+        'per-file-ignores = { "drivers/legacy/*.c" = ["PM103"] }\n')
+    out = run(tree, "--format", "json", "drivers")
+    doc = json.loads(out.stdout)
+    assert {(f["rule"], f["severity"]) for f in doc["findings"]} == {("PM101", "warning")}
+    (tree / "pyproject.toml").write_text('[tool.pmlint]\nexclude = ["drivers/a.c"]\n')
+    assert rules_reported(run(tree, "--format", "json", "drivers")) == {"PM103"}
+
+
+def test_dot_pmlint_toml_found_walking_up(tree):
+    (tree / ".pmlint.toml").write_text('ignore = ["PM101"]\n')
+    assert "PM101" not in rules_reported(run(tree / "drivers", "--format", "json", "."))
+
+
+@pytest.mark.parametrize("text, named", [
+    ('[tool.pmlint]\nselct = ["PM1"]\n', "selct"),
+    ('[tool.pmlint]\nselect = ["PM999"]\n', "PM999"),
+    ('[tool.pmlint]\nselect = "PM1"\n', "select"),
+    ('[tool.pmlint]\nseverity = { PM101 = "fatal" }\n', "fatal"),
+    ('[tool.pmlint\n', "not valid TOML"),
+])
+def test_bad_configuration_exits_2_naming_the_problem(tree, text, named):
+    (tree / "pyproject.toml").write_text(text)
+    out = run(tree, "drivers")
+    assert out.returncode == 2 and named in out.stderr and out.stdout == ""
+
+
+def test_baseline_survives_line_moves_and_reports_new_findings(tree):
+    assert run(tree, "--write-baseline", "base.json", "drivers").returncode == 0
+    assert run(tree, "--baseline", "base.json", "drivers").returncode == 0
+    src = tree / "drivers" / "a.c"
+    text = src.read_text()
+    src.write_text("/* moved */\n\n\n" + text + "\nstatic const struct dev_pm_ops new_ops = "
+                   "{ .freeze = foo_freeze, .thaw = foo_freeze };\n")
+    out = run(tree, "--baseline", "base.json", "drivers")
+    assert out.returncode == 1
+    assert [line.split("'")[1] for line in out.stdout.splitlines()] == ["new_ops"]
+
+
+def test_bad_baseline_exits_2(tree):
+    (tree / "base.json").write_text("{not json")
+    out = run(tree, "--baseline", "base.json", "drivers")
+    assert out.returncode == 2 and "base.json" in out.stderr
+
+
+def test_inline_suppression(tree):
+    src = tree / "drivers" / "a.c"
+    text = src.read_text().replace("{ /* expect: PM101 */", "{ /* pmlint: ignore PM101 */", 1)
+    src.write_text(text)
+    out = run(tree, "--format", "json", "drivers/a.c")
+    names = {f["symbol"] for f in json.loads(out.stdout)["findings"]}
+    assert names == {"bar_pm_ops"}
+
+
+def test_exit_zero(tree):
+    out = run(tree, "--exit-zero", "drivers")
+    assert out.returncode == 0 and "[PM101]" in out.stdout
