@@ -51,6 +51,8 @@ def _lint_parser() -> argparse.ArgumentParser:
     ap.add_argument("--ignore", action="append", metavar="IDS", help="skip these rules")
     ap.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     ap.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: CPUs)")
+    ap.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                    help="give up on a file after this long; it gets PM000 (default: 60)")
     patch = ap.add_mutually_exclusive_group()
     patch.add_argument("--patch", metavar="FILE",
                        help="report only what a patch introduces: a git format-patch file, an mbox "
@@ -158,6 +160,8 @@ def _lint(argv: list[str]) -> int:
         ap.error(f"unknown rule ID or prefix: {', '.join(bad)} (see --list-rules)")
     if args.jobs < 0:
         ap.error("--jobs must be 0 (one per CPU) or more")
+    if not args.timeout > 0:
+        ap.error("--timeout must be more than 0 seconds")
     rules = selected_rules(catalogue.rules(), select, ignore)
     options = _parse_options(args)
     patch_mode = args.patch or args.git
@@ -172,7 +176,7 @@ def _lint(argv: list[str]) -> int:
                                     "color": _interactive(sys.stdout)})
     progress = _interactive(sys.stderr) and len(files) > 1
     report.errors += [{"path": p.path, "message": p.reason} for p in problems]
-    for done, result in enumerate(analyse(files, options, rules, args.jobs), 1):
+    for done, result in enumerate(analyse(files, options, rules, args.jobs, args.timeout), 1):
         if progress and (done % 25 == 0 or done == len(files)):
             print(f"\rpmlint: {done}/{len(files)} files", end="", file=sys.stderr, flush=True)
         report.findings += result.findings

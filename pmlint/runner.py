@@ -6,13 +6,15 @@ for the reports that show them) cross back to the main process.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
+import signal
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from pmlint import workers
 from pmlint.catalogue import Rule
 from pmlint.engine import evaluate
 from pmlint.filters import inline_suppressed
@@ -53,7 +55,10 @@ def analyse_file(path: str, options: ParseOptions, rules: tuple[Rule, ...] = ())
     except OSError as exc:
         model = FileModel(path, problems=(Problem(path, f"cannot read file: {exc.strerror or exc}"),))
         return FileResult(model, tuple(evaluate(model, rules)), None)
-    model = analyse_source(path, source, options)
+    return _finish(analyse_source(path, source, options), source, rules)
+
+
+def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileResult:
     findings = evaluate(model, rules)
     lines = None
     if findings and b"\0" not in source:
@@ -63,18 +68,43 @@ def analyse_file(path: str, options: ParseOptions, rules: tuple[Rule, ...] = ())
 
 
 def _work(args) -> FileResult:
-    return analyse_file(*args)
+    path, source, options, rules = args
+    _test_hook(path)
+    return _finish(analyse_source(path, source, options), source, rules)
+
+
+def _failed(args, reason: str) -> FileResult:
+    path, _, _, rules = args
+    model = FileModel(path, problems=(Problem(path, reason),))
+    return FileResult(model, tuple(evaluate(model, rules)), None)
+
+
+def _test_hook(path: str) -> None:
+    """PMLINT_TEST_CRASH / PMLINT_TEST_HANG=substring: really crash or hang a worker (tests)."""
+    crash, hang = os.environ.get("PMLINT_TEST_CRASH"), os.environ.get("PMLINT_TEST_HANG")
+    if crash and crash in path:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if hang and hang in path:
+        time.sleep(3600)
+
+
+def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...]):
+    """Read and pre-filter here (cheap, like grep); only candidates go to a worker."""
+    for path in paths:
+        try:
+            source = read_source(path)
+        except OSError as exc:
+            yield False, _failed((path, None, options, rules),
+                                 f"cannot read file: {exc.strerror or exc}")
+            continue
+        if b"\0" in source or PREFILTER.search(source):
+            yield True, (path, source, options, rules)
+        else:
+            yield False, FileResult(FileModel(path), (), None)
 
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
-            jobs: int = 0) -> Iterator[FileResult]:
+            jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT) -> Iterator[FileResult]:
     """Yield one FileResult per path, in the order given."""
-    paths, rules = list(paths), tuple(rules)
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(paths) < 2 or "-" in paths:
-        for p in paths:
-            yield analyse_file(p, options, rules)
-        return
-    ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with ctx.Pool(min(jobs, len(paths))) as pool:
-        yield from pool.imap(_work, [(p, options, rules) for p in paths], chunksize=8)
+    items = _items(list(paths), options, tuple(rules))
+    yield from workers.run(items, _work, _failed, jobs or os.cpu_count() or 1, timeout)
