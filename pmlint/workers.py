@@ -139,6 +139,7 @@ def run(items: Iterable[tuple[bool, object]], work: Callable, failed: Failed, jo
                     except (EOFError, OSError):
                         pass   # died while answering: handled as a death below
                 if w.proc.sentinel in ready or not w.proc.is_alive():
+                    w.proc.join(5)  # reap it, so its exit status is known
                     done[index] = failed(payload, _death_reason(w.proc))
                 elif now - w.started > timeout:
                     done[index] = failed(payload, f"analysis timed out after {timeout:g} s")
