@@ -30,6 +30,8 @@ def write(path: str, findings: Iterable[Finding]) -> None:
             f.write("\n")
         os.replace(tmp, path)
     except OSError as exc:
+        if os.path.exists(tmp):  # e.g. PATH is a directory: leave nothing behind
+            os.unlink(tmp)
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror}") from None
 
 
@@ -41,6 +43,8 @@ def load(path: str) -> frozenset[str]:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BaselineError(f"baseline {path} is nested too deeply to be a baseline") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or \
             not isinstance(doc.get("findings"), list) or \
             not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)

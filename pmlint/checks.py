@@ -6,6 +6,7 @@ from a Hit's fields by the engine.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -92,3 +93,107 @@ def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(table.location, table.name, {
                 "callbacks": ", ".join(f"{fn}() in .{m} and {pmcore.dotted(c)}"
                                        for fn, m, c in shared)})
+
+
+@check("deprecated-macro")
+def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
+    """A table written with a macro that `replace` maps to its replacement.
+
+    A macro that writes the whole table (SIMPLE_DEV_PM_OPS) stands for the
+    member macros it expands to; otherwise the macros each member went
+    through count, so a driver's own wrapper macro does not hide them.
+    """
+    replace = match["replace"]
+    for table in _tables(model):
+        if table.defined_by in replace:
+            used = {table.defined_by: table.defined_by}  # macro -> what the source names
+        else:
+            used = {}
+            for slot in table.slots:
+                for macro in slot.macros:
+                    if macro in replace:
+                        used.setdefault(macro, slot.via)
+        if used:
+            yield Hit(table.location, table.name, {
+                "macros": pmcore.listed(m if via == m else f"{m} (through {via})"
+                                        for m, via in used.items()),
+                "replacements": pmcore.listed(replace[m] for m in used)})
+
+
+@check("table-where")
+def table_where(model: FileModel, match: dict) -> Iterator[Hit]:
+    """A table whose attributes have the values `where` gives, e.g. { const = false }.
+
+    With headers = false, tables in header files are not judged: what uses
+    them is in the files that include the header.
+    """
+    if not match.get("headers", True) and model.path.endswith(".h"):
+        return
+    for table in _tables(model):
+        if all(getattr(table, key) == value for key, value in match["where"].items()):
+            yield Hit(table.location, table.name, {})
+
+
+@check("pointer-not-wrapped")
+def pointer_not_wrapped(model: FileModel, match: dict) -> Iterator[Hit]:
+    """A driver's pm member points, not through a `wrappers` macro, at a new-style table.
+
+    New-style: defined by a macro matching `defined_by`, or with a member set
+    through a `new` macro and not through an `old` one. Its callbacks are not
+    under #ifdef; only the wrapper lets the compiler drop them when PM is off.
+    """
+    new, old, wrappers = set(match["new"]), set(match["old"]), set(match["wrappers"])
+    defined_by, guard = re.compile(match["defined_by"]), re.compile(match["unless_guarded"])
+
+    def guarded(line: int) -> bool:  # an #ifdef CONFIG_PM of the driver's own does the job
+        return any(guard.search(g) for g in model.guards(line))
+
+    tables = {t.name: t for t in _tables(model) if not guarded(t.location.line) and (
+        defined_by.match(t.defined_by)
+        or any(new & set(s.macros) and not old & set(s.macros) for s in t.slots))}
+    for drv in model.drivers:
+        for slot in drv.slots:
+            table = tables.get(slot.callback)
+            if (table and slot.name.rpartition(".")[2] == "pm" and not wrappers & set(slot.macros)
+                    and not guarded(slot.location.line)):
+                runtime = any(s.name in pmcore.RUNTIME for s in table.slots)
+                yield Hit(drv.location, drv.name, {
+                    "member": f".{slot.name}", "table": table.name,
+                    "wrapper": "pm_ptr" if runtime else "pm_sleep_ptr"})
+
+
+@check("callback-left-out")
+def callback_left_out(model: FileModel, match: dict) -> Iterator[Hit]:
+    """A table or a driver's PM member names a function the file defines only in
+    code the configuration leaves out, and nothing else visible declares.
+
+    A table counts every name its initializer uses: one that pm_sleep_ptr()
+    turns into NULL must still be declared.
+    """
+    objects = [(t.name, t.location, t.refers_to) for t in _tables(model)]
+    objects += [(d.name, d.location, [s.callback for s in d.slots]) for d in model.drivers]
+    for name, location, names in objects:
+        missing = [n for n in dict.fromkeys(names) if n in model.left_out]
+        if missing:
+            yield Hit(location, name, {"callbacks": pmcore.listed(f"{n}()" for n in missing)})
+
+
+@check("driver-members")
+def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
+    """A driver struct of one of the types `structs` sets any of `members`."""
+    for drv in model.drivers:
+        present = [m for m in match["members"] if drv.slot(m)] if drv.type in match["structs"] else []
+        if present:
+            yield Hit(drv.location, drv.name, {"type": drv.type, "present": pmcore.dotted(present)})
+
+
+@check("pm-sequence")
+def pm_sequence(model: FileModel, match: dict) -> Iterator[Hit]:
+    """Issues of one kind found by following every path of a PM-core driver."""
+    from pmlint.sequence import analyse
+    for seq in model.sequences:
+        for issue in analyse(seq):
+            if issue.kind == match["issue"]:
+                yield Hit(Location(seq.location.path, issue.line, 1), seq.function, {
+                    "detail": issue.detail,
+                    "path": " -> ".join(str(n) for n in issue.path)})

@@ -53,6 +53,11 @@ def _lint_parser() -> argparse.ArgumentParser:
     ap.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: CPUs)")
     ap.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                     help="give up on a file after this long; it gets PM000 (default: 60)")
+    ap.add_argument("--cache-dir", metavar="DIR",
+                    help="keep per-file results here, so unchanged files are not parsed again "
+                         "(default: $PMLINT_CACHE_DIR, else $XDG_CACHE_HOME/pmlint or "
+                         "~/.cache/pmlint)")
+    ap.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     patch = ap.add_mutually_exclusive_group()
     patch.add_argument("--patch", metavar="FILE",
                        help="report only what a patch introduces: a git format-patch file, an mbox "
@@ -60,6 +65,11 @@ def _lint_parser() -> argparse.ArgumentParser:
     patch.add_argument("--git", metavar="REV_RANGE",
                        help="report only what the commits in REV_RANGE (or one commit) introduce, "
                             "read from the git repository of --tree")
+    patch.add_argument("--diff", action="store_true",
+                       help="print the mechanical fixes (PM103, PM201, PM202) as a unified diff "
+                            "for patch -p1 or git apply; nothing is written")
+    patch.add_argument("--fix", action="store_true",
+                       help="make the mechanical fixes in place (each file replaced atomically)")
     ap.add_argument("--tree", metavar="DIR", default=".",
                     help="for --patch and --git: the tree or repository (default: .)")
     _config_options(ap)
@@ -146,6 +156,7 @@ def _list_rules() -> int:
 
 
 def _lint(argv: list[str]) -> int:
+    from pmlint.cache import ResultCache, default_dir
     from pmlint.runner import analyse
     ap = _lint_parser()
     args = ap.parse_args(argv)
@@ -171,22 +182,31 @@ def _lint(argv: list[str]) -> int:
     start = time.monotonic()
     files, problems = ([], []) if patch_mode else discover(args.paths or ["."])
     files = [f for f in files if not cfg.excluded(f)]
+    if args.diff or args.fix:
+        from pmlint.fixrun import fix_files
+        return fix_files(files, problems, options, [r.id for r in rules], write=args.fix,
+                         jobs=args.jobs, timeout=args.timeout)
     report = Report(files=len(files),
                     format_options={"terse": args.terse, "showfile": args.showfile,
                                     "color": _interactive(sys.stdout)})
     progress = _interactive(sys.stderr) and len(files) > 1
     report.errors += [{"path": p.path, "message": p.reason} for p in problems]
-    for done, result in enumerate(analyse(files, options, rules, args.jobs, args.timeout), 1):
+    cache = None if args.no_cache else ResultCache(args.cache_dir or default_dir(), options, rules)
+    results = analyse(files, options, rules, args.jobs, args.timeout, cache)
+    # Only these outputs show source lines: kept for nothing else, the text of
+    # every file with findings would make memory grow with the tree.
+    keep_sources = args.format == "checkpatch" or bool(args.html)
+    for done, result in enumerate(results, 1):
         if progress and (done % 25 == 0 or done == len(files)):
             print(f"\rpmlint: {done}/{len(files)} files", end="", file=sys.stderr, flush=True)
         report.findings += result.findings
         report.tables += result.model.tables
-        if result.lines is not None:
+        if result.lines is not None and keep_sources:
             report.sources[result.model.path] = result.lines
     if patch_mode:
         from pmlint.patchmode import fill_report
         fill_report(report, patch=args.patch, git=args.git, tree=args.tree, options=options,
-                    rules=rules, jobs=args.jobs)
+                    rules=rules, jobs=args.jobs, timeout=args.timeout)
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     report.findings = apply_config(report.findings, cfg)
@@ -228,17 +248,25 @@ def _write_html(path: str, report: Report) -> bool:
     text = html.render(report)
     tmp = f"{path}.pmlint-tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(_utf8(text))
         os.replace(tmp, path)
     except OSError as exc:
         print(f"pmlint: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        if os.path.exists(tmp):  # e.g. PATH is a directory: leave nothing behind
+            os.unlink(tmp)
         return False
     return True
 
 
+def _utf8(text: str) -> bytes:
+    """Output is UTF-8 whatever the locale; bytes of a file name that are not show as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode("utf-8")
+
+
 def _emit(fmt: str, report: Report) -> None:
-    sys.stdout.write(render(fmt, report))
+    sys.stdout.flush()
+    sys.stdout.buffer.write(_utf8(render(fmt, report)))
     sys.stdout.flush()
 
 

@@ -69,7 +69,8 @@ def _has_section(path: str, name: str) -> bool:
         return True
     try:
         with open(path, "rb") as f:
-            return "pmlint" in tomllib.load(f).get("tool", {})
+            tool = tomllib.load(f).get("tool", {})
+            return isinstance(tool, dict) and "pmlint" in tool
     except OSError:
         return False
     except tomllib.TOMLDecodeError:
@@ -85,7 +86,10 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     if os.path.basename(path) == "pyproject.toml":
-        data = data.get("tool", {}).get("pmlint", {})
+        tool = data.get("tool", {})
+        data = tool.get("pmlint", {}) if isinstance(tool, dict) else {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: [tool.pmlint] must be a table")
     ids = [r.id for r in rules]
 
     def where(key: str) -> str:
@@ -95,7 +99,7 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where(key)} must be a list of rule IDs or prefixes")
         for v in value:
-            if not any(i.startswith(v.upper()) for i in ids):
+            if not v or not any(i.startswith(v.upper()) for i in ids):  # "" would match all
                 raise ConfigError(f"{where(key)}: unknown rule ID or prefix {v!r}")
         return tuple(v.upper() for v in value)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from pmlint.model import Problem
 
@@ -31,10 +32,19 @@ def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
                     Problem(e.filename or path, f"cannot read directory: {e.strerror}"))):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
-                    if name.endswith(SOURCE_SUFFIXES):
+                    if name.endswith(SOURCE_SUFFIXES) and not _special(os.path.join(root, name)):
                         add(os.path.join(root, name))
         elif os.path.exists(path):
             add(path)
         else:
             problems.append(Problem(path, "no such file or directory"))
     return files, problems
+
+
+def _special(path: str) -> bool:
+    """A FIFO, socket or device: reading one found in a tree could block or never end."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # dangling, looping or unreadable: reading it says which
+

@@ -23,6 +23,7 @@ class Slot:
     callback: str    # function (or object) it points at
     location: Location
     via: str         # how it was written: the member name or the macro used
+    macros: tuple[str, ...] = ()  # pm.h macros the value went through (SET_*_PM_OPS, pm_ptr, ...)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class PmTable:
     exported: bool
     slots: tuple[Slot, ...] = ()
     complete: bool = True    # False when its initializer had errors: rules skip it
+    uses: tuple[Location, ...] = ()  # where the file names it outside its declarations
+    refers_to: tuple[str, ...] = ()  # names its initializer uses, also in branches pm_ptr() drops
+
+    @property
+    def used(self) -> bool:
+        return bool(self.uses)
 
     def slot(self, name: str) -> Slot | None:
         for s in self.slots:
@@ -85,12 +92,58 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A statement of a function that drives the PM core, reduced to what matters.
+
+    kind: block, if, loop, switch, case, label, goto, return, break,
+    continue, call, assign. A call records its callee, the variable its
+    result goes to and, for dpm_* calls, the PMSG_ values its message can
+    have ("var:NAME" for a variable). An if records its condition as
+    ("var", NAME, sense) when it tests a variable's truth, else ("text", TEXT).
+    """
+
+    kind: str
+    line: int
+    name: str = ""
+    result: str = ""
+    messages: tuple[str, ...] = ()
+    cond: tuple = ()
+    body: tuple["Step", ...] = ()
+    orelse: tuple["Step", ...] = ()
+
+
+@dataclass(frozen=True)
+class PmSequence:
+    """A function that calls the PM core's suspend steps (dpm_suspend_start, ...)."""
+
+    function: str
+    location: Location
+    body: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """A block the preprocessor keeps or drops as a whole: #if ... #endif."""
+
+    first: int        # line of the #if, #ifdef or #ifndef
+    last: int         # line of its #endif
+    condition: str    # the #if line as written, e.g. "#ifdef CONFIG_PM_SLEEP"
+
+
+@dataclass(frozen=True)
 class FileModel:
     path: str
     tables: tuple[PmTable, ...] = ()
     drivers: tuple[DriverObject, ...] = ()
     functions: tuple[Function, ...] = ()
     problems: tuple[Problem, ...] = ()
+    left_out: tuple[str, ...] = ()  # functions defined only in code the configuration leaves out
+    conditionals: tuple[Conditional, ...] = ()
+    sequences: tuple[PmSequence, ...] = ()
+
+    def guards(self, line: int) -> list[str]:
+        """The conditions of the #if blocks around a line, outermost first."""
+        return [c.condition for c in self.conditionals if c.first < line < c.last]
 
 
 @dataclass(frozen=True, order=True)
@@ -110,4 +163,5 @@ class Finding:
     def fingerprint(self) -> str:
         """Identity that survives line moves: rule, file, table and what is wrong."""
         key = "\0".join((self.rule, self.path, self.symbol, self.message))
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        # surrogateescape: a file name that is not UTF-8 keeps its bytes.
+        return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]

@@ -10,6 +10,8 @@ diagnostics reported as unknown, until nothing new is learnt.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,8 +19,8 @@ from importlib import resources
 
 from clang import cindex
 
-from pmlint.model import (DriverObject, FileModel, Function, Location, PmTable,
-                          Problem, Slot)
+from pmlint.model import (Conditional, DriverObject, FileModel, Function, Location, PmSequence,
+                          PmTable, Problem, Slot, Step)
 
 CK = cindex.CursorKind
 
@@ -63,6 +65,22 @@ _BROKEN = re.compile(r"^expected |unterminated|missing terminating|extraneous|un
 # attributes and annotations such as __acquires(x). One token per match.
 _DECLARATOR_TAIL = re.compile(rb"\s+|/\*.*?\*/|//[^\n]*|\w+(?:\s*\([^;{()]*(?:\([^;{()]*\))*[^;{()]*\))?", re.S)
 _CALL_AT = re.compile(rb"([A-Za-z_]\w*)\s*\(")
+# A function definition's head at a line start; group 1 is its name.
+_DEFINITION_HEAD = re.compile(
+    rb"^(?=(?:[A-Za-z_][\w \t*]*[\s*])?([A-Za-z_]\w*)\s*\([^;{}]*\)\s*\{)", re.M)
+# Blanks and comments, e.g. between a declarator and its '='.
+_BLANKS = re.compile(rb"(?:\s+|/\*.*?\*/|//[^\n]*)*", re.S)
+# Errors after which clang skips text unparsed: a table further on can vanish
+# without an error of its own.
+_SKIPS_TEXT = re.compile(r"unterminated /\* comment|bracket nesting level exceeded")
+# Comments and closed literals of one line: a quote left over opens a literal
+# the line does not close (clang's warning for it is silenced by -w).
+_CLOSED = re.compile(rb"""/\*.*?(?:\*/|$)|//.*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
+# Comments and string/char literals, to be matched (and so skipped) as a whole.
+_NOT_CODE = rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'"
+# The prelude's marker types: a cast to __pmlint_via_M means macro M set the value.
+_VIA = "__pmlint_via_"
+_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b[^\n]*", re.M)
 
 DEFAULT_CONFIG = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
                   "CONFIG_HIBERNATE_CALLBACKS", "CONFIG_PM_CLK", "CONFIG_PM_GENERIC_DOMAINS",
@@ -131,10 +149,12 @@ class _Unknowns:
         """Take in what a round's diagnostics say is unknown; True if anything is new."""
         before = self._size()
         invented = self.names | self.types
-        for cur in tu.cursor.get_children():
-            f = cur.location.file
-            if f is not None and f.name == path and cur.spelling in invented:
-                self.declared.add(cur.spelling)
+        # Spelling first: asking a cursor for its file costs several libclang calls.
+        for cur in tu.cursor.get_children() if invented else ():
+            if cur.spelling in invented:
+                f = cur.location.file
+                if f is not None and f.name == path:
+                    self.declared.add(cur.spelling)
         diagnostics = tu.diagnostics
         for d in diagnostics:
             text = d.spelling
@@ -190,21 +210,28 @@ def _config_header(config: tuple[str, ...]) -> bytes:
 def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions()) -> FileModel:
     """Parse one C file's bytes into a FileModel (never raises on bad C)."""
     index = _index()
-    path, shown = (_STDIN, path) if path == "-" else (path, path)
+    # libclang takes names as UTF-8: bytes of a file name that are not get U+FFFD.
+    clang_name = _STDIN if path == "-" else os.fsencode(path).decode("utf-8", "replace")
+    path, shown = clang_name, path
     unknowns = _Unknowns()
     lines = source.split(b"\n")
     args = [_prelude_path() if a == "PRELUDE" else a for a in _ARGS]
     config = (_CONFIG, _config_header(options.config))
+    # Bodies matter only in code that drives the PM core itself (PM4xx).
+    flags = _OPTIONS
+    if _PM_CORE_CALL.search(source):
+        flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
     tu = None
     for _ in range(_MAX_ROUNDS):
         unsaved = [(path, source), config, (_EXTRAS, unknowns.header())]
         try:
-            tu = index.parse(path, args=args, unsaved_files=unsaved, options=_OPTIONS)
+            tu = index.parse(path, args=args, unsaved_files=unsaved, options=flags)
         except cindex.TranslationUnitLoadError as exc:
             return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
         if not unknowns.learn(tu, lines, path):
             break
-    return _Extractor(path, shown, source, tu).model()
+    undeclared = unknowns.names - unknowns.types - unknowns.declared
+    return _Extractor(path, shown, source, tu).model(undeclared)
 
 
 class _Extractor:
@@ -239,15 +266,22 @@ class _Extractor:
         return ""
 
     # -- the walk -----------------------------------------------------
-    def model(self) -> FileModel:
+    def model(self, undeclared=frozenset()) -> FileModel:
         tables: dict[str, PmTable] = {}
         drivers: list[DriverObject] = []
         functions: dict[str, Function] = {}
         exported: set[str] = set()
-        problems: list[Problem] = []
+        problems: list[Problem] = self._skipped_text()
+        sequences: list[PmSequence] = []
+        declarations: list[tuple[str, int, int]] = []  # every table declaration's text span
         for cur in self.tu.cursor.get_children():
-            if not self._in_main(cur):
+            # Kind first: it costs no libclang call, the file a cursor is in several.
+            if cur.kind not in (CK.FUNCTION_DECL, CK.VAR_DECL) or not self._in_main(cur):
                 continue
+            if cur.kind == CK.FUNCTION_DECL and cur.is_definition():
+                seq = _SequenceBuilder(self).sequence(cur)
+                if seq is not None:
+                    sequences.append(seq)
             if cur.kind == CK.FUNCTION_DECL:
                 fn = Function(cur.spelling, self._loc(cur), self._has_body(cur),
                               cur.storage_class == cindex.StorageClass.STATIC)
@@ -261,6 +295,7 @@ class _Extractor:
                     continue
                 tag = _struct_tag(cur.type)
                 if tag == "dev_pm_ops":
+                    declarations.append((name, cur.extent.start.offset, cur.extent.end.offset))
                     table = self._table(cur, problems)
                     old = tables.get(name)
                     if old is None or (table.defined and not old.defined):
@@ -269,13 +304,57 @@ class _Extractor:
                     drv = self._driver(cur, tag)
                     if drv is not None:
                         drivers.append(drv)
+        uses = self._uses(declarations)
         tables_out = tuple(
-            PmTable(t.name, t.location, t.const, t.static, t.defined, t.defined_by,
-                    t.name in exported, t.slots, t.complete)
+            dataclasses.replace(t, exported=t.name in exported, uses=tuple(uses.get(t.name, ())))
             for t in sorted(tables.values(), key=lambda t: (t.location, t.name)))
         return FileModel(self.path, tables_out, tuple(drivers),
                          tuple(sorted(functions.values(), key=lambda f: (f.location, f.name))),
-                         tuple(problems))
+                         tuple(problems), left_out=self._left_out(undeclared),
+                         conditionals=self._conditionals(),
+                         sequences=tuple(sequences))
+
+    def _conditionals(self) -> tuple[Conditional, ...]:
+        """Every #if ... #endif block of the file, whether the configuration keeps it or not."""
+        out, open_ = [], []
+        for m in _DIRECTIVE.finditer(self.source):
+            line = self.source.count(b"\n", 0, m.start()) + 1
+            if m.group(1) != b"endif":
+                open_.append((line, m.group().strip().decode("utf-8", "replace")))
+            elif open_:
+                first, condition = open_.pop()
+                out.append(Conditional(first, line, condition))
+        return tuple(sorted(out, key=lambda c: c.first))
+
+    def _left_out(self, undeclared) -> tuple[str, ...]:
+        """Names nothing visible declares that the text defines as functions.
+
+        Such a definition sits in code the configuration leaves out (#ifdef),
+        so the name is the file's own, not one from a header that is missing.
+        """
+        if not undeclared:
+            return ()
+        # One pass for all names, not one per name: a line start admits one name at most.
+        defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(self.source)}
+        return tuple(sorted(n for n in undeclared if n in defined))
+
+    def _uses(self, declarations) -> dict[str, list[Location]]:
+        """Where the text names each table outside its declarations.
+
+        A text search, not the AST: bodies are skipped, and a use inside a
+        block the configuration leaves out still attaches the table.
+        """
+        uses: dict[str, list[Location]] = {}
+        if not declarations:
+            return uses
+        names = b"|".join(re.escape(name.encode()) for name, _, _ in declarations)
+        for m in re.finditer(_NOT_CODE + rb"|\b(" + names + rb")\b", self.source, re.S):
+            name, at = (m.group(1) or b"").decode(), m.start()
+            if name and not any(n == name and a <= at < b for n, a, b in declarations):
+                line = self.source.count(b"\n", 0, at) + 1
+                column = at - self.source.rfind(b"\n", 0, at)
+                uses.setdefault(name, []).append(Location(self.path, line, column))
+        return uses
 
     def _init_list(self, cur):
         """The initializer list of a variable, looking through recovery wrappers."""
@@ -295,7 +374,10 @@ class _Extractor:
         word = self._word_at(loc)
         init = self._init_list(cur)
         written = init is not None or self._has_initializer_text(cur)
-        slots = tuple(self._slots(init, cur.type)) if init is not None else ()
+        slots = self._members(init, cur.type) if init is not None else ()
+        # Also the names pm_sleep_ptr() drops: the compiler still needs them declared.
+        refers_to = () if init is None else tuple(dict.fromkeys(
+            c.spelling for c in init.walk_preorder() if c.kind == CK.DECL_REF_EXPR))
         complete = True
         if written and init is None:
             complete = False
@@ -314,7 +396,7 @@ class _Extractor:
             static=cur.storage_class == cindex.StorageClass.STATIC,
             defined=written,
             defined_by="designated-initializer" if word in ("", cur.spelling) else word,
-            exported=False, slots=slots, complete=complete)
+            exported=False, slots=slots, complete=complete, refers_to=refers_to)
 
     def _has_body(self, cur) -> bool:
         """Bodies are skipped, so a definition is a declarator followed by '{'."""
@@ -332,19 +414,61 @@ class _Extractor:
         return self.source[pos:pos + 1] == b"{"
 
     def _has_initializer_text(self, cur) -> bool:
-        return any(t.spelling == "=" for t in cur.get_tokens())
+        if any(t.spelling == "=" for t in cur.get_tokens()):
+            return True
+        # Error recovery can end the declaration before an initializer it dropped.
+        end = cur.extent.end
+        if end.file is None or end.file.name != self.clang_path:
+            return False
+        pos = _BLANKS.match(self.source, end.offset).end()
+        return self.source[pos:pos + 1] == b"="
+
+    def _skipped_text(self) -> list[Problem]:
+        """A problem at the first error after which clang skipped text it did not parse."""
+        found = []
+        for d in self.tu.diagnostics:
+            loc = d.location
+            if (d.severity < cindex.Diagnostic.Error or loc.file is None
+                    or loc.file.name != self.clang_path):
+                continue
+            if _SKIPS_TEXT.search(d.spelling):
+                reason = d.spelling
+            else:
+                line = self.lines[loc.line - 1] if 0 < loc.line <= len(self.lines) else b""
+                quote = re.search(rb"[\"']", _CLOSED.sub(b"", line))
+                if not quote:
+                    continue
+                reason = f"missing terminating {quote.group().decode()} character"
+            found.append((loc.line, loc.column, reason))
+        if not found:
+            return []
+        line, column, reason = min(found)
+        return [Problem(self.path, f"{reason}; the code after it may not be analysed", line, column)]
 
     def _driver(self, cur, tag: str) -> DriverObject | None:
         init = self._init_list(cur)
         if init is None:
             return None
-        slots = tuple(s for s in self._slots(init, cur.type) if _DRIVER_MEMBERS.match(s.name))
+        slots = self._members(init, cur.type, _DRIVER_MEMBERS.match)
         if not slots and tag != "xenbus_driver":
             return None
         return DriverObject(cur.spelling, tag, self._loc(cur), slots)
 
-    def _slots(self, init, ctype, prefix: str = ""):
-        """Yield a Slot for every non-NULL member an initializer list sets."""
+    def _members(self, init, ctype, wanted=None) -> tuple[Slot, ...]:
+        """The non-NULL members, as C sets them: a later initializer of a member
+        replaces an earlier one (SET_SYSTEM_SLEEP_PM_OPS(...) then .freeze = NULL)."""
+        last: dict[str, Slot | None] = {}
+        for name, slot in self._slots(init, ctype, wanted=wanted):
+            last[name] = slot
+        return tuple(s for s in last.values() if s is not None)
+
+    def _slots(self, init, ctype, prefix: str = "", wanted=None):
+        """Yield (member, Slot, or None for NULL) for every member an initializer list sets.
+
+        wanted(name), when given, picks the members to resolve: resolving a
+        value (its tokens, its macros) is the costly part, and a driver
+        struct has many members that are not about PM.
+        """
         fields = _field_names(ctype)
         index = 0
         for item in init.get_children():
@@ -370,13 +494,17 @@ class _Extractor:
             name = ".".join(([prefix] if prefix else []) + path)
             inner = _unwrap(value)
             if inner.kind == CK.INIT_LIST_EXPR:
-                yield from self._slots(inner, _member_type(ctype, path), name)
+                yield from self._slots(inner, _member_type(ctype, path), name, wanted)
+                continue
+            if wanted is not None and not wanted(name):
                 continue
             callback = _callback_name(value)
-            if callback:
-                loc = self._loc(item)
-                word = self._word_at(loc)
-                yield Slot(name, callback, loc, word or path[-1])
+            if not callback:
+                yield name, None
+                continue
+            loc = self._loc(item)
+            word = self._word_at(loc)
+            yield name, Slot(name, callback, loc, word or path[-1], _macros(value))
 
     def _designator_text(self, item) -> list[str]:
         """Member path of a designator clang could not resolve, from its tokens."""
@@ -433,6 +561,13 @@ def _unwrap(cursor):
     return cursor
 
 
+def _macros(cursor) -> tuple[str, ...]:
+    """The pm.h macros a value went through, outermost first (the prelude's markers)."""
+    names = (c.spelling[len(_VIA):] for c in cursor.walk_preorder()
+             if c.kind == CK.TYPE_REF and c.spelling.startswith(_VIA))
+    return tuple(dict.fromkeys(names))
+
+
 def _callback_name(cursor) -> str | None:
     """Resolve an initializer value to the function or object it names.
 
@@ -456,3 +591,158 @@ def _callback_name(cursor) -> str | None:
         return node.spelling
     text = " ".join(t.spelling for t in node.get_tokens())
     return text or None
+
+
+# -- functions that drive the PM core (PM4xx) ---------------------------
+
+# Calls that start a PM transition step; a function making one with a
+# PMSG_* message is modelled statement by statement.
+SUSPEND_STEPS = ("dpm_prepare", "dpm_suspend_start", "dpm_suspend", "dpm_suspend_end",
+                 "dpm_suspend_late", "dpm_suspend_noirq")
+_PM_CORE_CALL = re.compile(rb"\bdpm_(?:prepare|suspend)")
+_PMSG = re.compile(r"PMSG_[A-Z]+")
+
+
+class _SequenceBuilder:
+    """Reduce a function body to Steps: control flow, dpm_* calls, messages."""
+
+    def __init__(self, extractor: "_Extractor"):
+        self.x = extractor
+
+    def sequence(self, fn) -> PmSequence | None:
+        body = next((c for c in fn.get_children() if c.kind == CK.COMPOUND_STMT), None)
+        if body is None or not self._drives_pm_core(body):
+            return None
+        return PmSequence(fn.spelling, self.x._loc(fn), self._block(body))
+
+    def _drives_pm_core(self, node) -> bool:
+        for c in node.walk_preorder():
+            if c.kind == CK.CALL_EXPR and c.spelling in SUSPEND_STEPS:
+                args = list(c.get_arguments())
+                if args and any(m.startswith("PMSG_") for m in self._messages(args[0])):
+                    return True
+        return False
+
+    def _block(self, node) -> tuple[Step, ...]:
+        out: list[Step] = []
+        for c in node.get_children():
+            out += self._stmt(c)
+        return tuple(out)
+
+    def _one(self, node) -> tuple[Step, ...]:
+        return self._block(node) if node.kind == CK.COMPOUND_STMT else tuple(self._stmt(node))
+
+    def _stmt(self, c) -> list[Step]:
+        k, line = c.kind, c.location.line
+        kids = list(c.get_children())
+        if k == CK.COMPOUND_STMT:
+            return [Step("block", line, body=self._block(c))]
+        if k == CK.IF_STMT:
+            cond, then = kids[0], kids[1]
+            pre, test = self._condition(cond)
+            orelse = self._one(kids[2]) if len(kids) > 2 else ()
+            return pre + [Step("if", line, cond=test, body=self._one(then), orelse=orelse)]
+        if k in (CK.WHILE_STMT, CK.FOR_STMT, CK.DO_STMT):
+            body = kids[0] if k == CK.DO_STMT else kids[-1]
+            return [Step("loop", line, name="do" if k == CK.DO_STMT else "", body=self._one(body))]
+        if k == CK.SWITCH_STMT:
+            return [Step("switch", line, body=self._one(kids[-1]))]
+        if k in (CK.CASE_STMT, CK.DEFAULT_STMT):
+            return [Step("case", line)] + (self._stmt(kids[-1]) if kids else [])
+        if k == CK.LABEL_STMT:
+            return [Step("label", line, name=c.spelling)] + (self._stmt(kids[-1]) if kids else [])
+        if k == CK.GOTO_STMT:
+            target = next((t.spelling for t in c.get_children() if t.kind == CK.LABEL_REF), "")
+            return [Step("goto", line, name=target)]
+        if k == CK.RETURN_STMT:
+            return self._calls(c) + [Step("return", line)]
+        if k == CK.BREAK_STMT:
+            return [Step("break", line)]
+        if k == CK.CONTINUE_STMT:
+            return [Step("continue", line)]
+        if k == CK.DECL_STMT:
+            out = []
+            for var in kids:
+                init = [v for v in var.get_children() if v.kind != CK.TYPE_REF]
+                if var.kind == CK.VAR_DECL and init:
+                    out += self._assignment(var.spelling, init[-1], line)
+            return out
+        if k == CK.BINARY_OPERATOR and self._operator(c) == "=" and len(kids) == 2:
+            lhs = self._unwrap(kids[0])
+            name = self._text(lhs) if lhs.kind in (CK.DECL_REF_EXPR, CK.MEMBER_REF_EXPR) else ""
+            return self._assignment(name, kids[1], line)
+        return self._calls(c)
+
+    def _assignment(self, var: str, value, line: int) -> list[Step]:
+        node = self._unwrap(value)
+        if node.kind == CK.CALL_EXPR:
+            inner = self._calls(node)
+            return inner[:-1] + [dataclasses.replace(inner[-1], result=var)] if inner else []
+        msgs = self._messages(value)
+        if msgs:
+            return [Step("assign", line, name=var, messages=msgs)]
+        return self._calls(value) + [Step("assign", line, name=var)]
+
+    def _calls(self, node) -> list[Step]:
+        """The calls in an expression, innermost first, as the program runs them."""
+        out = []
+        for c in node.walk_preorder():
+            if c.kind == CK.CALL_EXPR and c.spelling:
+                args = list(c.get_arguments())
+                msgs = self._messages(args[0]) if c.spelling.startswith("dpm_") and args else ()
+                out.append(Step("call", c.location.line, name=c.spelling, messages=msgs))
+        return out[::-1]
+
+    def _condition(self, cond) -> tuple[list[Step], tuple]:
+        """Steps run while evaluating a condition, and what it tests."""
+        node, sense = self._unwrap(cond), True
+        while node.kind == CK.UNARY_OPERATOR and self._text(node).startswith("!"):
+            node, sense = self._unwrap(next(node.get_children())), not sense
+        if node.kind == CK.BINARY_OPERATOR:
+            op = self._operator(node)
+            lhs, rhs = [self._unwrap(k) for k in node.get_children()]
+            if op in ("!=", "<", "==") and self._text(rhs) == "0":
+                node, sense = lhs, sense if op != "==" else not sense
+        if node.kind == CK.CALL_EXPR:
+            calls = self._calls(node)
+            calls[-1] = dataclasses.replace(calls[-1], result="$cond")
+            return calls, ("var", "$cond", sense)
+        if node.kind == CK.DECL_REF_EXPR:
+            return [], ("var", node.spelling, sense)
+        return self._calls(cond), ("text", self._text(cond))
+
+    def _messages(self, node) -> tuple[str, ...]:
+        """PMSG_ values an argument can have: both arms of ?:, a variable as var:NAME."""
+        node = self._unwrap(node)
+        if node.kind == CK.CONDITIONAL_OPERATOR:
+            _, yes, no = list(node.get_children())[:3]
+            return tuple(dict.fromkeys(self._messages(yes) + self._messages(no)))
+        word = self.x._word_at(self.x._loc(node))
+        if _PMSG.fullmatch(word):
+            return (word,)
+        if node.kind == CK.DECL_REF_EXPR:
+            return (f"var:{node.spelling}",)
+        return ()
+
+    @staticmethod
+    def _unwrap(node):
+        while node.kind in (CK.UNEXPOSED_EXPR, CK.PAREN_EXPR):
+            kids = list(node.get_children())
+            if len(kids) != 1:
+                break
+            node = kids[0]
+        return node
+
+    @staticmethod
+    def _text(node) -> str:
+        return " ".join(t.spelling for t in node.get_tokens())
+
+    @staticmethod
+    def _operator(node) -> str:
+        """A binary operator's spelling: the first token after the left operand."""
+        lhs = next(node.get_children())
+        end = lhs.extent.end.offset
+        for t in node.get_tokens():
+            if t.extent.start.offset >= end:
+                return t.spelling
+        return ""

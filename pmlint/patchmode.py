@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import multiprocessing
 import os
 import re
 import subprocess
@@ -26,10 +25,10 @@ from unidiff import PatchSet, UnidiffParseError
 from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_REMOVED
 
 from pmlint.discover import SOURCE_SUFFIXES
-from pmlint.engine import evaluate
 from pmlint.model import FileModel, Finding, PmTable
 from pmlint.report import Report
-from pmlint.runner import analyse_source, read_source
+from pmlint.runner import analyse_sources, read_source
+from pmlint.workers import DEFAULT_TIMEOUT
 
 
 class PatchError(Exception):
@@ -265,27 +264,21 @@ def _histories(changes: Iterable[Change]) -> dict[str, list[tuple[str, str | Non
     return hist
 
 
-def _analyse(item) -> tuple[FileModel, list[Finding]]:
-    path, content, options, rules = item
-    model = analyse_source(path, content.encode("utf-8", "surrogateescape"), options)
-    return model, evaluate(model, rules)
+def _analyse_all(items: list[tuple[str, str]], options, rules, jobs: int,
+                 timeout: float) -> list[tuple[FileModel, tuple[Finding, ...]]]:
+    """In worker processes, as for files on disk: a patch can crash the parser too."""
+    sources = [(path, content.encode("utf-8", "surrogateescape")) for path, content in items]
+    return [(r.model, r.findings)
+            for r in analyse_sources(sources, options, rules, jobs, timeout)]
 
 
-def _analyse_all(items: list[tuple[str, str]], options, rules, jobs: int) -> list:
-    work = [(path, content, options, tuple(rules)) for path, content in items]
-    jobs = min(jobs or os.cpu_count() or 1, len(work))
-    if jobs <= 1:
-        return [_analyse(w) for w in work]
-    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
-        return pool.map(_analyse, work, chunksize=4)
-
-
-def introduced(changes: Iterable[Change], options, rules, jobs: int = 0) -> Outcome:
+def introduced(changes: Iterable[Change], options, rules, jobs: int = 0,
+               timeout: float = DEFAULT_TIMEOUT) -> Outcome:
     """The findings the changes introduce, at their lines in the final files."""
     final = {path: h for path, h in _histories(changes).items()
              if h[-1][1] is not None and path.endswith(SOURCE_SUFFIXES)}
     items = sorted({(path, text) for path, h in final.items() for _, text in h if text is not None})
-    results = dict(zip(items, _analyse_all(items, options, rules, jobs)))
+    results = dict(zip(items, _analyse_all(items, options, rules, jobs, timeout)))
     outcome = Outcome(files=len(final))
     for path, h in final.items():
         seen = [{f.fingerprint for f in results[(path, text)][1]} if text is not None else set()
@@ -304,7 +297,7 @@ def introduced(changes: Iterable[Change], options, rules, jobs: int = 0) -> Outc
 
 
 def fill_report(report: Report, *, patch: str | None, git: str | None, tree: str, options, rules,
-                jobs: int = 0) -> None:
+                jobs: int = 0, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Fill a Report from --patch FILE or --git REV_RANGE; failures become report.errors."""
     name = git or patch
     try:
@@ -314,7 +307,7 @@ def fill_report(report: Report, *, patch: str | None, git: str | None, tree: str
             changes = git_changes(tree, git)
         else:
             changes = replay(parse_series(read_source(patch)), tree_reader(tree))
-        outcome = introduced(changes, options, rules, jobs)
+        outcome = introduced(changes, options, rules, jobs, timeout)
     except PatchError as exc:
         report.errors.append({"path": name, "message": str(exc)})
         return

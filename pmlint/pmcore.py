@@ -15,6 +15,8 @@ SLOTS = (
     "poweroff_noirq", "restore_noirq", "runtime_suspend", "runtime_resume", "runtime_idle",
 )
 
+RUNTIME = SLOTS[-3:]  # the runtime-PM members, which CONFIG_PM (not PM_SLEEP) keeps
+
 PHASES = ("main", "late", "noirq")
 
 # side -> its member at each phase, in PHASES order.
@@ -49,9 +51,14 @@ def sequence_columns(down: str, up: str) -> list[str]:
     return [SIDES[down][i] for i in DOWN] + [SIDES[up][i] for i in UP]
 
 
-def dotted(names) -> str:
-    """Human list of members: '.thaw and .thaw_noirq'."""
-    items = [f".{n}" for n in names]
+def listed(items) -> str:
+    """Human list: 'a', 'a and b', 'a, b and c'."""
+    items = list(items)
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def dotted(names) -> str:
+    """Human list of members: '.thaw and .thaw_noirq'."""
+    return listed(f".{n}" for n in names)

@@ -6,24 +6,27 @@ for the reports that show them) cross back to the main process.
 """
 from __future__ import annotations
 
+import errno
 import os
-import re
 import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pmlint import workers
+from pmlint import scan, workers
+from pmlint.cache import ResultCache
 from pmlint.catalogue import Rule
 from pmlint.engine import evaluate
 from pmlint.filters import inline_suppressed
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.parse import ParseOptions
 
-# Only files that can hold a table, a driver pointing at one, or a xenbus
-# driver are worth parsing; everything else has an empty model.
-PREFILTER = re.compile(rb"dev_pm_ops|PM_OPS|xenbus_driver")
+# Only files that can hold a table, a driver pointing at one, a xenbus
+# driver, legacy bus callbacks (pm_message_t) or code driving the PM core
+# are worth parsing; everything else has an empty model.
+PREFILTER = (b"dev_pm_ops", b"PM_OPS", b"xenbus_driver", b"dpm_suspend", b"dpm_prepare",
+             b"pm_message_t")
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,43 @@ class FileResult:
     lines: tuple[str, ...] | None   # source text, kept only when there are findings
 
 
+# Far above any real source (Linux 6.12's largest is 24 MB): a path that gives
+# more is most likely a device or an endless pipe, and must not exhaust memory.
+MAX_SOURCE_BYTES = 256 << 20
+
+
 def read_source(path: str) -> bytes:
     if path == "-":
-        return sys.stdin.buffer.read()
+        return _read_bounded(sys.stdin.buffer)
     with open(path, "rb") as f:
-        return f.read()
+        return _read_bounded(f)
+
+
+def _read_bounded(f) -> bytes:
+    # Ask for what fstat says is there: asking for the limit would allocate
+    # 256 MB for every file (2-3x slower over a tree). A pipe says 0, a
+    # growing file too little: they are read on in steps, up to the limit.
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except (OSError, ValueError):
+        size = 0
+    want = min(size, MAX_SOURCE_BYTES) + 1
+    data = f.read(want)
+    if len(data) == want:   # more than fstat said (a short read is the end)
+        parts, total = [data], len(data)
+        while total <= MAX_SOURCE_BYTES and (more := f.read(1 << 16)):
+            parts.append(more)
+            total += len(more)
+        data = b"".join(parts)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise OSError(errno.EFBIG, f"more than {MAX_SOURCE_BYTES >> 20} MB")
+    return data
 
 
 def analyse_source(path: str, source: bytes, options: ParseOptions) -> FileModel:
     if b"\0" in source:
         return FileModel(path, problems=(Problem(path, "binary file (contains NUL bytes)"),))
-    if not PREFILTER.search(source):
+    if not scan.is_candidate(source, PREFILTER):
         return FileModel(path)
     from pmlint.parse import parse_source  # libclang loads only where it is needed
     return parse_source(path, source, options)
@@ -62,7 +91,7 @@ def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileRes
     findings = evaluate(model, rules)
     lines = None
     if findings and b"\0" not in source:
-        lines = tuple(source.decode("utf-8", "replace").splitlines())
+        lines = _source_lines(source)
         findings = [f for f in findings if not inline_suppressed(f, lines)]
     return FileResult(model, tuple(findings), lines if findings else None)
 
@@ -88,23 +117,54 @@ def _test_hook(path: str) -> None:
         time.sleep(3600)
 
 
-def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...]):
-    """Read and pre-filter here (cheap, like grep); only candidates go to a worker."""
-    for path in paths:
-        try:
-            source = read_source(path)
-        except OSError as exc:
-            yield False, _failed((path, None, options, rules),
-                                 f"cannot read file: {exc.strerror or exc}")
-            continue
-        if b"\0" in source or PREFILTER.search(source):
-            yield True, (path, source, options, rules)
-        else:
+def _source_lines(source: bytes) -> tuple[str, ...]:
+    return tuple(source.decode("utf-8", "replace").splitlines())
+
+
+def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...],
+           cache: ResultCache | None, misses: dict[int, str], jobs: int):
+    """Only candidates not in the cache go to a worker; misses[index] gets their cache key."""
+    looked = scan.scan(paths, read_source, PREFILTER, cache, jobs)
+    for index, (path, (kind, value)) in enumerate(zip(paths, looked)):
+        if kind == scan.ERROR:
+            yield False, _failed((path, None, options, rules), value)
+        elif kind == scan.SKIP:
             yield False, FileResult(FileModel(path), (), None)
+        elif kind == scan.HIT:
+            model, findings, source = value
+            yield False, FileResult(model, findings, None if source is None else _source_lines(source))
+        else:
+            source, key = value
+            if key is not None:
+                misses[index] = key
+            yield True, (path, source, options, rules)
 
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
-            jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT) -> Iterator[FileResult]:
+            jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT,
+            cache: ResultCache | None = None) -> Iterator[FileResult]:
     """Yield one FileResult per path, in the order given."""
-    items = _items(list(paths), options, tuple(rules))
+    misses: dict[int, str] = {}
+    gave_up: set[str] = set()   # crashed or timed out: never cached, a later run retries
+
+    def failed(payload, reason: str) -> FileResult:
+        gave_up.add(payload[0])
+        return _failed(payload, reason)
+
+    jobs = jobs or os.cpu_count() or 1
+    items = _items(list(paths), options, tuple(rules), cache, misses, jobs)
+    results = workers.run(items, _work, failed, jobs, timeout)
+    for index, result in enumerate(results):
+        key = misses.pop(index, None)
+        if key is not None and result.model.path not in gave_up:
+            cache.put(key, result.model, result.findings, result.lines is not None)
+        yield result
+
+
+def analyse_sources(sources: Iterable[tuple[str, bytes]], options: ParseOptions,
+                    rules: Iterable[Rule] = (), jobs: int = 0,
+                    timeout: float = workers.DEFAULT_TIMEOUT) -> Iterator[FileResult]:
+    """As analyse(), for (path, content) already in memory, such as a patched file."""
+    rules = tuple(rules)
+    items = ((True, (path, source, options, rules)) for path, source in sources)
     yield from workers.run(items, _work, _failed, jobs or os.cpu_count() or 1, timeout)

@@ -22,7 +22,7 @@ Task = tuple            # (index, payload): the payload is whatever `work` takes
 Failed = Callable[[object, str], object]   # (payload, reason) -> result for that file
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: get SIGKILL when the parent dies, so no worker outlives a killed run."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -31,7 +31,7 @@ def _die_with_parent() -> None:
 
 
 def _serve(conn: Connection, work: Callable) -> None:
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     while True:
         try:
@@ -100,22 +100,26 @@ def run(items: Iterable[tuple[bool, object]], work: Callable, failed: Failed, jo
 
     def next_task() -> Task | None:
         nonlocal exhausted
-        for index, (needs_work, value) in source:
+        for pulled, (index, (needs_work, value)) in enumerate(source, 1):
             if needs_work:
                 return index, value
             done[index] = value
+            if pulled == 256:   # let known results out before reading on: with a warm
+                return None     # cache nearly all are, and would pile up in memory
         exhausted = True
         return None
 
     try:
         while True:
             for i in range(jobs):
-                if i == len(workers) and not exhausted:
-                    workers.append(_Worker(ctx, work))
-                if i < len(workers) and workers[i].task is None and not exhausted:
-                    task = next_task()
-                    if task is not None:
-                        workers[i].give(task)
+                if exhausted or (i < len(workers) and workers[i].task is not None):
+                    continue
+                task = next_task()
+                if task is not None:
+                    # A worker starts only once there is work: a run the cache answers forks none.
+                    while len(workers) <= i:   # slot i can get work before a lower one has any
+                        workers.append(_Worker(ctx, work))
+                    workers[i].give(task)
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1

@@ -72,3 +72,53 @@ def test_non_utf8_source_is_parsed():
     src = "/* caf\xe9 */ static DEFINE_SIMPLE_DEV_PM_OPS(t, a, b);\n".encode("latin-1")
     (t,) = parse_source("x.c", src).tables
     assert t.slot_map["thaw"] == "b"
+
+
+def test_slot_macros_see_through_wrapper_macros():
+    model = _model("#define FOO_PM SET_SYSTEM_SLEEP_PM_OPS(a, b)\n"
+                   "#define FOO_PTR pm_ptr(&t)\n"
+                   "static const struct dev_pm_ops t = { FOO_PM .runtime_idle = c };\n"
+                   "static struct platform_driver d = { .driver.pm = pm_sleep_ptr(&t) };\n"
+                   "static struct platform_driver e = { .driver.pm = &t };\n"
+                   "static struct platform_driver f = { .driver.pm = FOO_PTR };\n")
+    (t,) = model.tables
+    freeze = t.slot("freeze")
+    assert freeze.via == "FOO_PM"
+    assert set(freeze.macros) == {"SYSTEM_SLEEP_PM_OPS", "pm_sleep_ptr", "SET_SYSTEM_SLEEP_PM_OPS"}
+    assert t.slot("runtime_idle").macros == ()
+    assert [d.slots[0].macros for d in model.drivers] == [("pm_sleep_ptr",), (), ("pm_ptr",)]
+
+
+def test_table_uses_are_text_outside_its_declarations():
+    model = _model("static const struct dev_pm_ops t;\n"
+                   "/* t */ static const char *s = \"t\";\n"
+                   "static void f(struct device *d) { d->type->pm = &t; }\n"
+                   "static const struct dev_pm_ops t = { .freeze = a };\n"
+                   "static DEFINE_SIMPLE_DEV_PM_OPS(u, a, b);\n")
+    t, u = model.tables
+    assert [(x.line, x.column) for x in t.uses] == [(3, 50)] and t.used
+    assert u.uses == () and not u.used
+
+
+def test_discarded_export_is_still_exported():
+    (t,) = _model("EXPORT_DEV_PM_OPS(t) = { .freeze = a };\n", config=()).tables
+    assert (t.name, t.static, t.exported) == ("__static_t", True, True)
+
+
+def test_left_out_is_what_the_file_defines_under_an_option_that_is_off(tmp_path):
+    (tmp_path / "foo.h").write_text("int c(struct device *dev);\n")
+    src = ("#include \"foo.h\"\n#include <linux/missing.h>\n"
+           "#ifdef CONFIG_ACPI\nstatic int a(struct device *dev) { return 0; }\n"
+           "int c(struct device *dev) { return 0; }\n#endif\n"
+           "static const struct dev_pm_ops t = { .suspend = a, .resume = b, .freeze = c };\n")
+    path = tmp_path / "foo.c"
+    path.write_text(src)
+    model = parse_source(str(path), src.encode())
+    assert model.left_out == ("a",)   # b may come from the missing header; c is in foo.h
+
+
+def test_conditionals_give_the_guards_of_a_line():
+    model = _model("#ifdef CONFIG_PM\n#if IS_ENABLED(CONFIG_OF)\nint a;\n#endif\n"
+                   "#else\nint b;\n#endif\nint c;\n")
+    assert model.guards(3) == ["#ifdef CONFIG_PM", "#if IS_ENABLED(CONFIG_OF)"]
+    assert model.guards(6) == ["#ifdef CONFIG_PM"] and model.guards(8) == []

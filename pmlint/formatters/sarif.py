@@ -28,7 +28,8 @@ def _artifact(path: str) -> dict:
     """Relative paths against the checkout root (%SRCROOT%), absolute ones as file: URIs."""
     if os.path.isabs(path):
         return {"uri": PurePath(path).as_uri()}
-    return {"uri": quote(PurePath(path).as_posix()), "uriBaseId": "%SRCROOT%"}
+    # Percent-encode the name's bytes, as as_uri() does: they need not be UTF-8.
+    return {"uri": quote(os.fsencode(PurePath(path).as_posix())), "uriBaseId": "%SRCROOT%"}
 
 
 def _rule(rule) -> dict:

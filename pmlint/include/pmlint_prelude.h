@@ -235,35 +235,61 @@ struct xenbus_driver {
 struct syscore_ops { void *node; void *suspend, *resume, *shutdown; };
 
 /* ---- table macros (pm.h / pm_runtime.h) ------------------------- */
-#define pm_ptr(_ptr) PTR_IF(IS_ENABLED(CONFIG_PM), (_ptr))
-#define pm_sleep_ptr(_ptr) PTR_IF(IS_ENABLED(CONFIG_PM_SLEEP), (_ptr))
+/* Markers: every pm.h macro that sets a value casts it (pm_ptr and
+ * pm_sleep_ptr: their condition) to a type named __pmlint_via_<MACRO>, so
+ * that the parser can tell which macros a value went through, even inside a
+ * driver's own wrapper macro (clang records no nested macro expansions). */
+#define __PMLINT_VIA(m) typedef int (*__pmlint_via_##m)(struct device *)
+typedef int __pmlint_via_pm_ptr, __pmlint_via_pm_sleep_ptr;
+__PMLINT_VIA(SYSTEM_SLEEP_PM_OPS); __PMLINT_VIA(LATE_SYSTEM_SLEEP_PM_OPS);
+__PMLINT_VIA(NOIRQ_SYSTEM_SLEEP_PM_OPS); __PMLINT_VIA(RUNTIME_PM_OPS);
+__PMLINT_VIA(SET_SYSTEM_SLEEP_PM_OPS); __PMLINT_VIA(SET_LATE_SYSTEM_SLEEP_PM_OPS);
+__PMLINT_VIA(SET_NOIRQ_SYSTEM_SLEEP_PM_OPS); __PMLINT_VIA(SET_RUNTIME_PM_OPS);
+#define __pmlint_via(m, v) ((__pmlint_via_##m)(v))
 
+#define pm_ptr(_ptr) PTR_IF((__pmlint_via_pm_ptr)IS_ENABLED(CONFIG_PM), (_ptr))
+#define pm_sleep_ptr(_ptr) PTR_IF((__pmlint_via_pm_sleep_ptr)IS_ENABLED(CONFIG_PM_SLEEP), (_ptr))
+
+/* The six system-sleep members of one phase, marked with macro m. */
+#define __PMLINT_SLEEP(m, sus, res, frz, thw, pwr, rst, suspend_fn, resume_fn) \
+	.sus = __pmlint_via(m, pm_sleep_ptr(suspend_fn)), .res = __pmlint_via(m, pm_sleep_ptr(resume_fn)), \
+	.frz = __pmlint_via(m, pm_sleep_ptr(suspend_fn)), .thw = __pmlint_via(m, pm_sleep_ptr(resume_fn)), \
+	.pwr = __pmlint_via(m, pm_sleep_ptr(suspend_fn)), .rst = __pmlint_via(m, pm_sleep_ptr(resume_fn)),
 #define SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) \
-	.suspend = pm_sleep_ptr(suspend_fn), .resume = pm_sleep_ptr(resume_fn), \
-	.freeze = pm_sleep_ptr(suspend_fn), .thaw = pm_sleep_ptr(resume_fn), \
-	.poweroff = pm_sleep_ptr(suspend_fn), .restore = pm_sleep_ptr(resume_fn),
+	__PMLINT_SLEEP(SYSTEM_SLEEP_PM_OPS, suspend, resume, freeze, thaw, poweroff, restore, \
+		       suspend_fn, resume_fn)
 #define LATE_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) \
-	.suspend_late = pm_sleep_ptr(suspend_fn), .resume_early = pm_sleep_ptr(resume_fn), \
-	.freeze_late = pm_sleep_ptr(suspend_fn), .thaw_early = pm_sleep_ptr(resume_fn), \
-	.poweroff_late = pm_sleep_ptr(suspend_fn), .restore_early = pm_sleep_ptr(resume_fn),
+	__PMLINT_SLEEP(LATE_SYSTEM_SLEEP_PM_OPS, suspend_late, resume_early, freeze_late, \
+		       thaw_early, poweroff_late, restore_early, suspend_fn, resume_fn)
 #define NOIRQ_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) \
-	.suspend_noirq = pm_sleep_ptr(suspend_fn), .resume_noirq = pm_sleep_ptr(resume_fn), \
-	.freeze_noirq = pm_sleep_ptr(suspend_fn), .thaw_noirq = pm_sleep_ptr(resume_fn), \
-	.poweroff_noirq = pm_sleep_ptr(suspend_fn), .restore_noirq = pm_sleep_ptr(resume_fn),
+	__PMLINT_SLEEP(NOIRQ_SYSTEM_SLEEP_PM_OPS, suspend_noirq, resume_noirq, freeze_noirq, \
+		       thaw_noirq, poweroff_noirq, restore_noirq, suspend_fn, resume_fn)
 #define RUNTIME_PM_OPS(suspend_fn, resume_fn, idle_fn) \
-	.runtime_suspend = suspend_fn, .runtime_resume = resume_fn, .runtime_idle = idle_fn,
+	.runtime_suspend = __pmlint_via(RUNTIME_PM_OPS, suspend_fn), \
+	.runtime_resume = __pmlint_via(RUNTIME_PM_OPS, resume_fn), \
+	.runtime_idle = __pmlint_via(RUNTIME_PM_OPS, idle_fn),
 
+/* The SET_ forms mark their arguments, then expand like pm.h's. */
 #ifdef CONFIG_PM_SLEEP
-#define SET_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn)
-#define SET_LATE_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) LATE_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn)
-#define SET_NOIRQ_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) NOIRQ_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn)
+#define SET_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) \
+	SYSTEM_SLEEP_PM_OPS(__pmlint_via(SET_SYSTEM_SLEEP_PM_OPS, suspend_fn), \
+			__pmlint_via(SET_SYSTEM_SLEEP_PM_OPS, resume_fn))
+#define SET_LATE_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) \
+	LATE_SYSTEM_SLEEP_PM_OPS(__pmlint_via(SET_LATE_SYSTEM_SLEEP_PM_OPS, suspend_fn), \
+			__pmlint_via(SET_LATE_SYSTEM_SLEEP_PM_OPS, resume_fn))
+#define SET_NOIRQ_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn) \
+	NOIRQ_SYSTEM_SLEEP_PM_OPS(__pmlint_via(SET_NOIRQ_SYSTEM_SLEEP_PM_OPS, suspend_fn), \
+			__pmlint_via(SET_NOIRQ_SYSTEM_SLEEP_PM_OPS, resume_fn))
 #else
 #define SET_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn)
 #define SET_LATE_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn)
 #define SET_NOIRQ_SYSTEM_SLEEP_PM_OPS(suspend_fn, resume_fn)
 #endif
 #ifdef CONFIG_PM
-#define SET_RUNTIME_PM_OPS(suspend_fn, resume_fn, idle_fn) RUNTIME_PM_OPS(suspend_fn, resume_fn, idle_fn)
+#define SET_RUNTIME_PM_OPS(suspend_fn, resume_fn, idle_fn) \
+	RUNTIME_PM_OPS(__pmlint_via(SET_RUNTIME_PM_OPS, suspend_fn), \
+		       __pmlint_via(SET_RUNTIME_PM_OPS, resume_fn), \
+		       __pmlint_via(SET_RUNTIME_PM_OPS, idle_fn))
 #else
 #define SET_RUNTIME_PM_OPS(suspend_fn, resume_fn, idle_fn)
 #endif
@@ -289,10 +315,12 @@ struct syscore_ops { void *node; void *suspend, *resume, *shutdown; };
 	}
 
 /* Exported tables: the marker declaration tells the parser the table is
- * exported; with the option off the table is renamed and discarded. */
+ * exported; with the option off the table is renamed and discarded (still
+ * marked: it is the exported table, never meant to be attached here). */
 #define _EXPORT_PM_OPS(name, license, ns) \
 	const struct dev_pm_ops name; extern int __pmlint_export_##name; const struct dev_pm_ops name
 #define _DISCARD_PM_OPS(name, license, ns) \
+	extern int __pmlint_export___static_##name; \
 	static __maybe_unused const struct dev_pm_ops __static_##name
 #ifdef CONFIG_PM
 #define _EXPORT_DEV_PM_OPS(name, license, ns) _EXPORT_PM_OPS(name, license, ns)

@@ -1,0 +1,193 @@
+"""A persistent cache of per-file results, shared safely between runs.
+
+An entry is keyed by everything a file's result depends on:
+
+- pmlint itself: its version and the bytes of its code, prelude header and
+  rule catalogue (an edited checkout keeps its version number), and the
+  libclang library it loads;
+- the run: the parse options (CONFIG_ options) and the rules selected;
+- the file: its path (findings carry it), its content, and the content of
+  the local headers it includes. A quoted `#include "x.h"` is resolved the
+  way the parser resolves it, relative to the including file's directory,
+  recursively; a header that does not exist is part of the key too, so that
+  creating it invalidates. This is decided from the text before parsing
+  (every quoted include, even one under #if 0, which can only invalidate
+  more often), so a lookup never needs a second step.
+
+An entry is a header line with the key, the SHA-256 and length of the
+payload, then the payload as JSON, decoded only into pmlint's own model
+types: a truncated, corrupt or foreign entry is a miss (and is rewritten),
+never trusted, whoever else writes to the directory. Writes go to a
+temporary file renamed over the entry, so concurrent runs can share a
+directory. The source lines the reports show are not stored: a hit rebuilds
+them from the file just read.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pmlint import __version__, model
+
+_MAGIC = b"pmlint-cache 1"
+# A quoted include is the only kind the parser can find (it runs with -nostdinc).
+# Not anchored at line starts (^ with re.M is 10x slower): _includes checks that.
+_LOCAL_INCLUDE = re.compile(rb'#[ \t]*include[ \t]*"([^"\n]+)"')
+_MODEL_TYPES = {name: cls for name, cls in vars(model).items()
+                if isinstance(cls, type) and dataclasses.is_dataclass(cls)}
+
+
+def default_dir() -> str:
+    """$PMLINT_CACHE_DIR (what tests set, leaving other tools' caches alone), else the XDG place."""
+    if os.environ.get("PMLINT_CACHE_DIR"):
+        return os.environ["PMLINT_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pmlint")
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    """What pmlint is: version, code, prelude, rules, and the libclang it loads."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    files = [p for p in package.rglob("*") if p.suffix in (".py", ".h", ".toml")]
+    files += [Path(str(p)) for p in resources.files("pmlint.rules").iterdir()
+              if p.name.endswith(".toml")]
+    for p in sorted(set(files)):
+        h.update(b"\0" + str(p.relative_to(p.parent.parent)).encode() + b"\0" + p.read_bytes())
+    import clang
+    native = Path(clang.__file__).parent / "native"
+    for p in sorted(native.glob("libclang*")):
+        st = p.stat()
+        h.update(f"\0{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.digest()
+
+
+class ResultCache:
+    """Lookups and stores under one directory, for one run's options and rules."""
+
+    def __init__(self, directory: str, options, rules) -> None:
+        self.directory = directory
+        self._run = hashlib.sha256(code_digest() + repr((options, tuple(rules))).encode()).digest()
+        self._headers: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+
+    def key(self, path: str, source: bytes) -> str:
+        h = hashlib.sha256(self._run)
+        h.update(os.fsencode(path) + b"\0" + hashlib.sha256(source).digest())
+        if path != "-":
+            for header in self._local_headers(path, source):
+                h.update(b"\0" + os.fsencode(header) + self._header(header)[0])
+        return h.hexdigest()
+
+    def _local_headers(self, path: str, source: bytes) -> list[str]:
+        """Every local header the file can include, directly or through another."""
+        found: list[str] = []
+        todo = _includes(path, source)
+        while todo:
+            header = todo.pop()
+            if header not in found:
+                found.append(header)
+                todo += self._header(header)[1]
+        return sorted(found)
+
+    def _header(self, path: str) -> tuple[bytes, tuple[str, ...]]:
+        """A header's digest (b"missing" if it cannot be read) and its includes; read once per run."""
+        if path not in self._headers:
+            try:
+                with open(path, "rb") as f:
+                    text = f.read()
+                self._headers[path] = (hashlib.sha256(text).digest(), tuple(_includes(path, text)))
+            except OSError:
+                self._headers[path] = (b"missing", ())
+        return self._headers[path]
+
+    def _entry(self, key: str) -> str:
+        return os.path.join(self.directory, key[:2], key[2:])
+
+    def get(self, key: str):
+        """(FileModel, findings, has_lines), or None for a miss or an entry not to trust."""
+        try:
+            with open(self._entry(key), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        header, _, payload = data.partition(b"\n")
+        if header != _header_line(key, payload):
+            return None
+        try:
+            doc = _decode(json.loads(payload))
+            result = (doc["model"], tuple(doc["findings"]), doc["lines"])
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
+        if not (isinstance(result[0], model.FileModel) and isinstance(result[2], bool)
+                and all(isinstance(f, model.Finding) for f in result[1])):
+            return None
+        return result
+
+    def put(self, key: str, file_model, findings, has_lines: bool) -> None:
+        """Store atomically; a cache that cannot be written only costs speed."""
+        doc = {"model": file_model, "findings": findings, "lines": has_lines}
+        payload = json.dumps(_encode(doc), separators=(",", ":")).encode()
+        entry = self._entry(key)
+        tmp = None
+        try:
+            os.makedirs(os.path.dirname(entry), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry), prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(_header_line(key, payload) + b"\n" + payload)
+            os.replace(tmp, entry)
+        except OSError:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _includes(path: str, text: bytes) -> list[str]:
+    here = os.path.dirname(path)
+    found = []
+    for m in _LOCAL_INCLUDE.finditer(text):
+        line = text.rfind(b"\n", 0, m.start()) + 1
+        if not text[line:m.start()].strip(b" \t"):   # '#' first on its line: a directive
+            found.append(os.path.normpath(os.path.join(here, os.fsdecode(m.group(1)))))
+    return found
+
+
+def _header_line(key: str, payload: bytes) -> bytes:
+    return b" ".join((_MAGIC, key.encode(), hashlib.sha256(payload).hexdigest().encode(),
+                      str(len(payload)).encode()))
+
+
+def _encode(value):
+    """JSON-ready form of the model: a dataclass becomes {"@": its name, field: value...}."""
+    if dataclasses.is_dataclass(value):
+        out = {"@": type(value).__name__}
+        for f in dataclasses.fields(value):
+            out[f.name] = _encode(getattr(value, f.name))
+        return out
+    if isinstance(value, (tuple, list)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _decode(value):
+    """The inverse of _encode, building only pmlint's model types (lists become tuples)."""
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    if isinstance(value, dict):
+        if "@" not in value:
+            return {k: _decode(v) for k, v in value.items()}
+        cls = _MODEL_TYPES.get(value["@"])
+        if cls is None:
+            raise TypeError(f"not a model type: {value['@']!r}")
+        return cls(**{k: _decode(v) for k, v in value.items() if k != "@"})
+    return value

@@ -1,0 +1,516 @@
+"""Plan the mechanical fixes of one file: which text to change, and what the
+tables must look like afterwards.
+
+- PM201: SIMPLE_DEV_PM_OPS -> DEFINE_SIMPLE_DEV_PM_OPS and SET_*_PM_OPS ->
+  *_PM_OPS. The new macros reference the callbacks in every configuration
+  (through pm_sleep_ptr), so the callbacks must then exist with PM off: the
+  #ifdef CONFIG_PM(_SLEEP) blocks around them go (with an #else that only
+  defines them as NULL), and so does their __maybe_unused; the drivers'
+  `.pm = &table` become pm_sleep_ptr(&table) or pm_ptr(&table). A table is
+  converted only if every callback stays declared wherever the table is
+  compiled; otherwise it keeps its finding, with the reason.
+- PM202: `const` on a static table that is only ever pointed at.
+- PM103: `.suspend = a, .resume = b` (no other system-sleep member) ->
+  SYSTEM_SLEEP_PM_OPS(a, b).
+
+Planning reads the parser's model (where tables, members, drivers and
+functions are) and the source text (directives, extents, names in comments
+are not in the model); pmlint.fixrun applies and checks the plan.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pmlint import ctext
+from pmlint.model import FileModel, PmTable
+
+MAX_WIDTH = 100  # checkpatch.pl's default line length
+PREFERRED_WIDTH = 80
+
+# pm.h's replacements for the deprecated macros that have a mechanical one.
+REPLACEMENT = {
+    "SIMPLE_DEV_PM_OPS": "DEFINE_SIMPLE_DEV_PM_OPS",
+    "SET_SYSTEM_SLEEP_PM_OPS": "SYSTEM_SLEEP_PM_OPS",
+    "SET_LATE_SYSTEM_SLEEP_PM_OPS": "LATE_SYSTEM_SLEEP_PM_OPS",
+    "SET_NOIRQ_SYSTEM_SLEEP_PM_OPS": "NOIRQ_SYSTEM_SLEEP_PM_OPS",
+    "SET_RUNTIME_PM_OPS": "RUNTIME_PM_OPS",
+}
+_SET_CALL = re.compile(rb"\b(SET_(?:LATE_|NOIRQ_)?SYSTEM_SLEEP_PM_OPS|SET_RUNTIME_PM_OPS)\s*\(")
+# Guards the new macros make redundant: the whole condition is CONFIG_PM or CONFIG_PM_SLEEP.
+_PM_GUARD = re.compile(rb"(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*)?CONFIG_PM(?:_SLEEP)?\s*\)?")
+_PM_OPTION = re.compile(rb"\bCONFIG_(?:PM|PM_SLEEP|SUSPEND|HIBERNATION|HIBERNATE_CALLBACKS)\b")
+_NULL_DEFINE = re.compile(rb"(\w+)\s+(?:NULL|\(\s*\(\s*void\s*\*\s*\)\s*0\s*\))")
+# Callbacks pm.h and pm_runtime.h declare in every configuration (as NULL or stubs when off).
+_PM_H_CALLBACK = re.compile(r"pm_(?:generic|runtime|clk)_\w+")
+_PLAIN_MEMBER = re.compile(rb"[ \t]*\.(suspend|resume)[ \t]*=[ \t]*&?[ \t]*(\w+)[ \t]*,?[ \t]*\n")
+_POINTER_BEFORE = re.compile(rb"\.(?:\w+\.)*pm\s*=\s*(&)\s*$")
+_LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.M)
+_STRUCT = re.compile(rb"\bstruct\s+dev_pm_ops\b")
+_POINTER_AFTER = re.compile(rb"[ \t]*[,}\n]")
+_POINTED_AT = re.compile(rb"(?:\bpm\s*=|\bpm_ptr\s*\(|\bpm_sleep_ptr\s*\()\s*&\s*$")
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    text: bytes
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the parser must see of a table after the fixes."""
+
+    const: bool
+    defined_by: str
+    slots: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class Plan:
+    edits: list[Edit] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)     # "PM201 foo_pm_ops"
+    skipped: list[str] = field(default_factory=list)   # "PM201 foo_pm_ops: why not"
+    expect: dict[str, Expect] = field(default_factory=dict)
+    converted_callbacks: set[str] = field(default_factory=set)
+
+
+def expectation(table: PmTable) -> Expect:
+    return Expect(table.const, table.defined_by, tuple(sorted(table.slot_map.items())))
+
+
+@dataclass
+class _Conversion:
+    table: PmTable
+    calls: list[tuple[int, str]]              # (offset, macro) of each deprecated call
+    callbacks: dict[str, int] = field(default_factory=dict)  # name -> offset of its first use
+
+
+def plan(model: FileModel, source: bytes, wanted: set[str]) -> Plan:
+    return _Planner(model, source, wanted).plan()
+
+
+class _Planner:
+    def __init__(self, model: FileModel, source: bytes, wanted: set[str]):
+        self.model, self.source, self.wanted = model, source, wanted
+        self.masked = ctext.mask(source)
+        self.conds = ctext.conditionals(self.masked)
+        self.out = Plan()
+        self.lines = source.decode("utf-8", "replace").splitlines()
+        # Code compiled only with a PM option on: the #if branches that test one.
+        self.pm_regions = [(c.branches[0].body, c.branches[0].end) for c in self.conds
+                           if c.branches[0].kind in (b"if", b"ifdef")
+                           and _PM_OPTION.search(c.branches[0].condition)]
+        self.kept: dict[int, str] = {}  # guard -> why it stays although it holds only callbacks
+
+    def plan(self) -> Plan:
+        tables = [t for t in self.model.tables if t.defined and t.complete]
+        self.out.expect = {t.name: expectation(t) for t in tables}
+        if "PM201" in self.wanted:
+            self._convert([c for c in map(self._conversion, tables) if c])
+        for table in tables:
+            if "PM202" in self.wanted:
+                self._add_const(table)
+            if "PM103" in self.wanted:
+                self._sleep_macro(table)
+        return self.out
+
+    # -- helpers ------------------------------------------------------
+    def _at(self, loc) -> int:
+        return ctext.offset(self.source, loc.line, loc.column)
+
+    def _skip(self, rule: str, table: PmTable, why: str) -> None:
+        self.out.skipped.append(f"{rule} {table.name}: {why}")
+
+    def _suppressed(self, rule: str, table: PmTable) -> bool:
+        from pmlint.filters import inline_suppressed
+        from pmlint.model import Finding
+        loc = table.location
+        return inline_suppressed(Finding(loc.path, loc.line, loc.column, rule, "", table.name, ""),
+                                 self.lines)
+
+    def _expect(self, table: PmTable, **changes) -> None:
+        self.out.expect[table.name] = Expect(**{**vars(self.out.expect[table.name]), **changes})
+
+    def _fits(self, start: int, end: int, text: bytes, limit: int = MAX_WIDTH) -> bool:
+        """Whether replacing [start, end) with text keeps its lines within `limit` columns."""
+        ls, le = ctext.line_start(self.source, start), ctext.line_end(self.source, end)
+        new = self.source[ls:start] + text + self.source[end:le]
+        return all(ctext.width(line) <= limit for line in new.rstrip(b"\n").split(b"\n"))
+
+    def _edit(self, start: int, end: int, text: bytes) -> None:
+        self.out.edits.append(Edit(start, end, text))
+
+    # -- PM201 --------------------------------------------------------
+    def _conversion(self, table: PmTable) -> _Conversion | None:
+        """The deprecated calls of a table, if all of them have a mechanical fix."""
+        deprecated = {m for s in table.slots for m in s.macros if m in REPLACEMENT}
+        if table.defined_by == "UNIVERSAL_DEV_PM_OPS":
+            self._skip("PM201", table, "UNIVERSAL_DEV_PM_OPS has no mechanical replacement")
+            return None
+        at = self._at(table.location)
+        if table.defined_by == "SIMPLE_DEV_PM_OPS":
+            calls = [(at, "SIMPLE_DEV_PM_OPS")]
+        elif table.defined_by == "designated-initializer":
+            open_at = self.masked.find(b"{", at)
+            close = ctext.closing(self.masked, open_at)
+            calls = [(m.start(), m.group(1).decode())
+                     for m in _SET_CALL.finditer(self.masked, open_at, close)]
+            written = {self._at(s.location) for s in table.slots if s.via in REPLACEMENT}
+            if any(s.via not in REPLACEMENT for s in table.slots if set(s.macros) & deprecated):
+                self._skip("PM201", table, "a member is set through the driver's own macro")
+                return None
+            if not written <= {a for a, _ in calls}:
+                self._skip("PM201", table, "a deprecated macro is not written in the table itself")
+                return None
+        else:
+            if deprecated:
+                self._skip("PM201", table, f"written with the driver's macro {table.defined_by}")
+            return None
+        if not calls or self._suppressed("PM201", table):
+            return None
+        conv = _Conversion(table, calls)
+        for start, _ in calls:
+            open_at = self.masked.index(b"(", start)
+            args = ctext.split_args(self.masked, open_at, ctext.closing(self.masked, open_at))
+            skip_name = table.defined_by == "SIMPLE_DEV_PM_OPS"  # its first argument is the table
+            for s, e in args[1:] if skip_name else args:
+                word = self.masked[s:e].strip().decode()
+                if re.fullmatch(r"[A-Za-z_]\w*", word) and word != "NULL":
+                    conv.callbacks.setdefault(word, s)
+        return conv
+
+    def _convert(self, candidates: list[_Conversion]) -> None:
+        """Drop candidates whose callbacks would vanish with PM off, until none does."""
+        while True:
+            removed = self._removable_guards(candidates)
+            keep = []
+            for conv in candidates:
+                missing = [c for c in sorted(conv.callbacks) if not self._available(c, conv, removed)]
+                if missing:
+                    callbacks = {name for c in candidates for name in c.callbacks}
+                    self._skip("PM201", conv.table, self._why_missing(missing[0], callbacks))
+                else:
+                    keep.append(conv)
+            if len(keep) == len(candidates):
+                break
+            candidates = keep
+        for conv in candidates:
+            self._apply_conversion(conv)
+        for cond in removed:
+            self._remove_guard(cond)
+        callbacks = {name for c in candidates for name in c.callbacks}
+        for name in sorted(callbacks):
+            self._drop_maybe_unused(name, candidates, removed)
+        self.out.converted_callbacks |= callbacks
+
+    def _why_missing(self, name: str, callbacks: set[str]) -> str:
+        sites = self._sites(name)
+        if not sites:
+            return (f"callback {name}() is declared neither in this file nor unconditionally in a "
+                    "header next to it: whether it exists with CONFIG_PM_SLEEP off is unknown")
+        cond = next((c for c, i in ctext.enclosing(self.conds, sites[0]) if i == 0), None)
+        line = self.source.count(b"\n", 0, cond.start if cond else sites[0]) + 1
+        if cond is None or not self._is_pm_guard(cond):
+            return f"callback {name}() is under the #if on line {line}, which is not CONFIG_PM(_SLEEP) alone"
+        if cond.start in self.kept:
+            return f"callback {name}() keeps the #if on line {line}: it {self.kept[cond.start]}"
+        decls = ctext.items(self.masked, cond.branches[0].body, cond.branches[0].end)
+        if decls is None or any(d.name not in callbacks for d in decls) or len(cond.branches) > 2:
+            return f"callback {name}() shares the #if block on line {line} with other code"
+        return (f"callback {name}() keeps the #if on line {line}: it is named outside the "
+                "converted tables and PM-only code")
+
+    def _call_ranges(self, candidates) -> list[tuple[int, int]]:
+        out = []
+        for conv in candidates:
+            for start, _ in conv.calls:
+                open_at = self.masked.index(b"(", start)
+                out.append((open_at, ctext.closing(self.masked, open_at)))
+        return out
+
+    def _is_pm_guard(self, cond: ctext.Conditional) -> bool:
+        first = cond.branches[0]
+        return (first.kind in (b"if", b"ifdef") and _PM_GUARD.fullmatch(first.condition) is not None
+                and (first.kind == b"ifdef") == first.condition.startswith(b"CONFIG_"))
+
+    def _removable_guards(self, candidates) -> list[ctext.Conditional]:
+        """PM guards holding only converted callbacks (an #else only NULLs them), whose
+        callbacks are named nowhere else except in PM-only code."""
+        callbacks = {name for c in candidates for name in c.callbacks}
+        found = {}
+        for cond in self.conds:
+            if not self._is_pm_guard(cond) or len(cond.branches) > 2:
+                continue
+            first = cond.branches[0]
+            decls = ctext.items(self.masked, first.body, first.end)
+            if not decls or any(d.name not in callbacks for d in decls):
+                continue
+            if len(cond.branches) == 2 and not self._only_nulls(cond.branches[1], callbacks):
+                continue
+            needs = self._needs_pm_only(first)
+            if needs:
+                self.kept[cond.start] = f"uses {needs}, which the file declares only under a CONFIG_PM option"
+                continue
+            found[cond.start] = (cond, {d.name for d in decls})
+        uses = {}
+        for m in ctext.IDENT.finditer(self.masked):
+            if m.group().decode() in callbacks:
+                uses.setdefault(m.group().decode(), []).append(m.start())
+        calls = self._call_ranges(candidates)
+        while True:
+            gone = [(c.start, c.endif_end) for c, _ in found.values()]
+            # Every use stays fine (in a converted call, in PM-only code, in a guard that
+            # goes), and one converted call is compiled whenever the callback is.
+            bad = [key for key, (cond, names) in found.items()
+                   if not all(any(s <= at < e for s, e in calls + self.pm_regions + gone)
+                              for name in names for at in uses[name])
+                   or not all(any(s <= at < e and self._compiled_with(at, cond, found)
+                                  for s, e in calls for at in uses[name]) for name in names)]
+            if not bad:
+                return [c for c, _ in found.values()]
+            for key in bad:
+                del found[key]
+
+    def _compiled_with(self, at: int, cond: ctext.Conditional, found) -> bool:
+        """Whether offset `at` is compiled whenever `cond`'s body will be, once the
+        guards in `found` are gone."""
+        return self._where(at, {c for c, _ in found.values()}) <= self._where(cond.start)
+
+    def _where(self, at: int, gone=frozenset()) -> set:
+        """The conditions offset `at` is compiled under (#if text and branch, so two
+        `#ifdef CONFIG_PM_SLEEP` blocks count as one condition), but those in `gone`."""
+        return {(c.branches[0].kind, c.branches[0].condition, i)
+                for c, i in ctext.enclosing(self.conds, at) if c not in gone}
+
+    def _needs_pm_only(self, branch: ctext.Branch) -> str:
+        """A name the branch uses that the rest of the file has only in PM-only code
+        (a struct member or helper under #ifdef CONFIG_PM_SLEEP): with the guard
+        gone, the callbacks would not compile with the option off."""
+        body = {m.group() for m in ctext.IDENT.finditer(self.masked, branch.body, branch.end)}
+        declared = set().union(*(ctext.declared_names(self.masked, s, e) for s, e in self.pm_regions
+                                 if (s, e) != (branch.body, branch.end)))
+        return ", ".join(sorted(w.decode() for w in (body & declared) - self._words_outside_pm))
+
+    @cached_property
+    def _words_outside_pm(self) -> set[bytes]:
+        return {m.group() for m in ctext.IDENT.finditer(self.masked)
+                if not any(s <= m.start() < e for s, e in self.pm_regions)}
+
+    def _only_nulls(self, branch: ctext.Branch, callbacks: set[str]) -> bool:
+        lines = self.masked[branch.body:branch.end].split(b"\n")
+        for line in lines:
+            m = re.fullmatch(rb"\s*#\s*define\s+(.*?)\s*", line)
+            if m:
+                null = _NULL_DEFINE.fullmatch(m.group(1))
+                if not null or null.group(1).decode() not in callbacks:
+                    return False
+            elif line.strip():
+                return False
+        return True
+
+    def _sites(self, name: str) -> list[int]:
+        """Offsets where the text declares or defines a function `name`, or #defines it."""
+        sites = [d.start for d in ctext.declarations(self.masked, name)]
+        sites += [m.start() for m in re.finditer(rb"^[ \t]*#[ \t]*define[ \t]+" + name.encode() + rb"\b",
+                                                 self.masked, re.M)]
+        return sorted(sites)
+
+    def _available(self, name: str, conv: _Conversion, removed) -> bool:
+        """Whether `name` is declared before its use wherever the use is compiled."""
+        if _PM_H_CALLBACK.fullmatch(name):
+            return True
+        gone = set(removed)
+        use = conv.callbacks[name]
+        table_conds = self._where(use)
+        sites = [s for s in self._sites(name) if s < use]
+        for site in sites:
+            extra = [(c, i) for c, i in ctext.enclosing(self.conds, site)
+                     if (c.branches[0].kind, c.branches[0].condition, i) not in table_conds]
+            if any(c in gone and i > 0 for c, i in extra):
+                continue  # in an #else that goes
+            if all(c in gone or self._both_branches(c, name, sites) for c, _ in extra):
+                return True
+        return self._local_header_declares(name)
+
+    def _local_header_declares(self, name: str) -> bool:
+        """A header next to the file (#include "x.h") declares `name` outside any #if
+        but its include guard."""
+        for m in _LOCAL_INCLUDE.finditer(self.source):
+            if b"#" not in self.masked[m.start():m.start(1)]:
+                continue  # in a comment
+            path = os.path.join(os.path.dirname(self.model.path), m.group(1).decode("utf-8", "replace"))
+            try:
+                with open(path, "rb") as f:
+                    masked = ctext.mask(f.read())
+            except OSError:
+                continue
+            conds = ctext.conditionals(masked)
+            guards = [c for c in conds if c.branches[0].kind == b"ifndef"
+                      and not masked[:c.start].strip() and not masked[c.endif_end:].strip()]
+            for decl in ctext.declarations(masked, name):
+                if all(c in guards for c, _ in ctext.enclosing(conds, decl.start)):
+                    return True
+        return False
+
+    def _both_branches(self, cond: ctext.Conditional, name: str, sites: list[int]) -> bool:
+        """A conditional with an #else where each branch declares `name`."""
+        return len(cond.branches) > 1 and cond.branches[-1].kind == b"else" and all(
+            any(b.body <= s < b.end for s in sites) for b in cond.branches)
+
+    def _apply_conversion(self, conv: _Conversion) -> None:
+        table = conv.table
+        for start, macro in conv.calls:
+            self._rename_call(start, macro, REPLACEMENT[macro])
+        if table.defined_by == "SIMPLE_DEV_PM_OPS":
+            self._expect(table, defined_by="DEFINE_SIMPLE_DEV_PM_OPS")
+        runtime = any(s.name.startswith("runtime_") for s in table.slots)
+        wrapper = b"pm_ptr" if runtime else b"pm_sleep_ptr"
+        for use in table.uses:
+            at = self._at(use)
+            before = _POINTER_BEFORE.search(self.masked, ctext.line_start(self.masked, at), at)
+            end = at + len(table.name)
+            if before is None or not _POINTER_AFTER.match(self.masked, end):
+                continue
+            amp = before.start(1)
+            text = wrapper + b"(" + self.source[amp:end] + b")"
+            if self._fits(amp, end, text):
+                self._edit(amp, end, text)
+            else:
+                self._skip("PM203", table, f"line {use.line} would be longer than 100 columns")
+        self.out.fixed.append(f"PM201 {table.name}")
+
+    def _rename_call(self, start: int, old: str, new: str) -> None:
+        """Rename a macro call; a call over several lines, or one that gets too long,
+        is laid out again with its continuation lines aligned after the '('."""
+        open_at = self.masked.index(b"(", start)
+        close = ctext.closing(self.masked, open_at)
+        name_end = start + len(old)
+        ls = ctext.line_start(self.source, start)
+        tail = self.source[close:ctext.line_end(self.source, close)].rstrip(b"\n")
+        written = self.source[ls:close + len(tail)].split(b"\n")
+        # Keep to 80 columns (coding-style.rst's preference) where the call did.
+        limit = PREFERRED_WIDTH if max(map(ctext.width, written)) <= PREFERRED_WIDTH else MAX_WIDTH
+        clean = self.masked[open_at:close] == self.source[open_at:close] and b"\\" not in self.source[open_at:close]
+        if (len(written) == 1 and self._fits(start, name_end, new.encode(), limit)) or not clean:
+            self._edit(start, name_end, new.encode())
+            return
+        head = self.source[ls:start] + new.encode() + b"("
+        args = [re.sub(rb"\s+", b" ", self.source[s:e].strip())
+                for s, e in ctext.split_args(self.masked, open_at, close)]
+        indent = ctext.indent_to(ctext.width(head))
+        lines, line = [], head
+        for i, arg in enumerate(args):
+            piece = arg + (b"," if i < len(args) - 1 else tail)
+            if i and ctext.width(line + b" " + piece) > limit:
+                lines.append(line)
+                line = indent + piece
+            else:
+                line += (b" " if i else b"") + piece
+        lines.append(line)
+        self._edit(ls, close + len(tail), b"\n".join(lines))
+
+    def _remove_guard(self, cond: ctext.Conditional) -> None:
+        """Delete the #if line, and the #else branch and #endif line."""
+        first = cond.branches[0]
+        self._delete_lines(first.start, first.body)
+        self._delete_lines(first.end, cond.endif_end)
+
+    def _delete_lines(self, start: int, end: int) -> None:
+        """Delete whole lines, keeping one blank line between a function's '}' and
+        what follows, and never leaving two blank lines in a row."""
+        before = self.source[ctext.line_start(self.source, max(start - 1, 0)):start]
+        after = self.source[end:ctext.line_end(self.source, end)]
+        if start > 0 and not before.strip() and not after.strip() and end < len(self.source):
+            end = ctext.line_end(self.source, end)
+        blank = before.rstrip() == b"}" and after.strip() and not after.lstrip().startswith(b"#")
+        self._edit(start, end, b"\n" if blank else b"")
+
+    def _drop_maybe_unused(self, name: str, candidates, removed) -> None:
+        """__maybe_unused goes where a converted table that is compiled whenever
+        the function is now references it."""
+        gone = set(removed)
+        users = [c.callbacks[name] for c in candidates if name in c.callbacks]
+        for decl in ctext.declarations(self.masked, name):
+            if not any(self._where(at) <= self._where(decl.start, gone) for at in users):
+                continue
+            hs, he = decl.header
+            for m in re.finditer(rb"[ \t]*\b__maybe_unused\b[ \t]*", self.masked[hs:he]):
+                s, e = hs + m.start(), hs + m.end()
+                between = b" " if self.source[s - 1:s] not in (b"\n", b"") and e < he and \
+                    self.source[e:e + 1] not in (b"\n", b"(") else b""
+                self._edit(s, e, between)
+
+    # -- PM202 --------------------------------------------------------
+    def _add_const(self, table: PmTable) -> None:
+        if table.const or table.defined_by != "designated-initializer" or self._suppressed("PM202", table):
+            return
+        if not table.static:
+            self._skip("PM202", table, "not static: other files may declare it without const")
+            return
+        at = self._at(table.location)
+        names = [m.start() for m in re.finditer(rb"\b" + table.name.encode() + rb"\b", self.masked)]
+        if len(names) != len(table.uses) + 1:
+            self._skip("PM202", table, "declared more than once")
+            return
+        for use in table.uses:
+            u = self._at(use)
+            if not _POINTED_AT.search(self.masked, ctext.line_start(self.masked, u), u):
+                self._skip("PM202", table, f"used on line {use.line} other than as a pointer to const")
+                return
+        struct = None
+        for struct in _STRUCT.finditer(self.masked, 0, at):
+            pass
+        if struct is None or self.masked.rfind(b";", struct.start(), at) >= 0:
+            return
+        if not self._fits(struct.start(), struct.start(), b"const "):
+            self._skip("PM202", table, "the declaration would be longer than 100 columns")
+            return
+        self._edit(struct.start(), struct.start(), b"const ")
+        self._expect(table, const=True)
+        self.out.fixed.append(f"PM202 {table.name}")
+
+    # -- PM103 --------------------------------------------------------
+    def _sleep_macro(self, table: PmTable) -> None:
+        have = {s.name: s for s in table.slots if not s.name.startswith("runtime_")}
+        if set(have) != {"suspend", "resume"} or self._suppressed("PM103", table):
+            return
+        if any(have[m].via != m for m in have):
+            return
+        spans = {}
+        for member, slot in have.items():
+            start = ctext.line_start(self.source, self._at(slot.location))
+            end = ctext.line_end(self.source, start)
+            m = _PLAIN_MEMBER.fullmatch(self.masked, start, end)
+            if m is None or self.source[start:end] != self.masked[start:end] or \
+                    m.group(2).decode() != slot.callback:
+                self._skip("PM103", table, f"the .{member} line holds more than the member")
+                return
+            spans[member] = (start, end)
+        (a, b) = sorted(spans.values())
+        if ctext.directive_lines(self.masked, a[1], b[0]):
+            self._skip("PM103", table, ".suspend and .resume are in different #if blocks")
+            return
+        suspend, resume = have["suspend"].callback, have["resume"].callback
+        indent = re.match(rb"[ \t]*", self.source[a[0]:a[1]]).group()
+        self._edit(a[0], a[1], indent + f"SYSTEM_SLEEP_PM_OPS({suspend}, {resume})\n".encode())
+        self._edit(b[0], b[1], b"")
+        slots = dict(self.out.expect[table.name].slots)
+        slots.update(freeze=suspend, thaw=resume, poweroff=suspend, restore=resume)
+        self._expect(table, slots=tuple(sorted(slots.items())))
+        self.out.fixed.append(f"PM103 {table.name}")
+
+
+def apply(source: bytes, edits: list[Edit]) -> bytes:
+    """The text with every edit made (edits never overlap)."""
+    out, pos = [], 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            raise ValueError(f"overlapping edits at byte {e.start}")
+        out += [source[pos:e.start], e.text]
+        pos = e.end
+    out.append(source[pos:])
+    return b"".join(out)

@@ -1,0 +1,167 @@
+"""`pmlint --diff` and `pmlint --fix`: plan, check and write the fixes.
+
+A fixed text is parsed again before anything is shown or written; it is
+refused when a table differs from what the fixes intend, or when a converted
+callback would be undeclared with CONFIG_PM off. --fix writes through a
+temporary file and os.replace, after checking the file still holds the text
+the fixes were made from: an interrupted run leaves each file old or new.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+
+from pmlint import fix, workers
+from pmlint.model import FileModel
+from pmlint.parse import ParseOptions
+
+FIX_RULES = ("PM103", "PM201", "PM202")
+# Off for the second check: what a build with CONFIG_PM off sees.
+_PM_OPTIONS = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
+               "CONFIG_HIBERNATE_CALLBACKS", "CONFIG_PM_CLK", "CONFIG_PM_GENERIC_DOMAINS",
+               "CONFIG_PM_GENERIC_DOMAINS_SLEEP")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    old: bytes
+    new: bytes
+    fixed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()    # fixes not made, and why
+    error: str = ""                # the file is not touched
+
+
+def _parse(path: str, source: bytes, options: ParseOptions) -> FileModel:
+    from pmlint.parse import parse_source  # libclang loads only where it is needed
+    return parse_source(path, source, options)
+
+
+def fix_source(path: str, source: bytes, options: ParseOptions, wanted: set[str]) -> Outcome:
+    model = _parse(path, source, options)
+    if model.problems:
+        p = model.problems[0]
+        return Outcome(path, source, source, error=f"not fixed: could not analyse line {p.line}: {p.reason}")
+    plan = fix.plan(model, source, wanted)
+    try:
+        new = fix.apply(source, plan.edits)
+    except ValueError as exc:  # two fixes want the same text: make neither
+        return Outcome(path, source, source, error=f"not fixed: {exc}")
+    done = Outcome(path, source, new, tuple(plan.fixed), tuple(plan.skipped))
+    if new == source:
+        return done
+    why = _unintended(path, new, options, model, plan)
+    return dataclasses.replace(done, new=source, fixed=(), error=f"refusing to fix: {why}") if why else done
+
+
+def _unintended(path: str, new: bytes, options: ParseOptions, old: FileModel, plan: fix.Plan) -> str:
+    """What the fixed text does that the plan did not intend ('' if nothing)."""
+    model = _parse(path, new, options)
+    if model.problems:
+        return f"the fixed text does not parse: {model.problems[0].reason}"
+    got = {t.name: fix.expectation(t) for t in model.tables if t.defined and t.complete}
+    if {t.name for t in model.tables} != {t.name for t in old.tables}:
+        return "the fixed text has other tables"
+    for name, want in sorted(plan.expect.items()):
+        if got.get(name) != want:
+            return f"table '{name}' would change: expected {want}, parser sees {got.get(name)}"
+    drivers = {d.name: {s.name: s.callback for s in d.slots} for d in old.drivers}
+    if {d.name: {s.name: s.callback for s in d.slots} for d in model.drivers} != drivers:
+        return "a driver's PM members would change"
+    if plan.converted_callbacks:
+        off = ParseOptions(config=tuple(o for o in options.config if o.partition("=")[0] not in _PM_OPTIONS))
+        lost = sorted(plan.converted_callbacks & set(_parse(path, new, off).left_out))
+        if lost:
+            return f"with CONFIG_PM off, {', '.join(lost)} would be used but not declared"
+    return ""
+
+
+def _work(args) -> Outcome:
+    path, source, options, wanted = args
+    return fix_source(path, source, options, wanted)
+
+
+def _failed(args, reason: str) -> Outcome:
+    path, source, _, _ = args
+    return Outcome(path, source, source, error=f"not fixed: {reason}")
+
+
+def _items(paths, options, wanted):
+    from pmlint.runner import read_source
+    for path in paths:
+        if path == "-":
+            yield False, Outcome(path, b"", b"", error="standard input cannot be fixed")
+            continue
+        try:
+            source = read_source(path)
+        except OSError as exc:
+            yield False, Outcome(path, b"", b"", error=f"cannot read file: {exc.strerror or exc}")
+            continue
+        if b"PM_OPS" in source or b"dev_pm_ops" in source:
+            yield True, (path, source, options, wanted)
+        else:
+            yield False, Outcome(path, source, source)
+
+
+def fix_files(paths: list[str], problems, options: ParseOptions, rule_ids, write: bool,
+              jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT) -> int:
+    """Print the fixes as a diff, or write them; exit status 0, or 2 if a file was refused."""
+    status = 2 if problems else 0
+    for p in problems:
+        print(f"pmlint: error: {p.path}: {p.reason}", file=sys.stderr)
+    wanted = set(rule_ids) & set(FIX_RULES)
+    outcomes = workers.run(_items(paths, options, wanted), _work, _failed, jobs or os.cpu_count() or 1,
+                           timeout)
+    for out in outcomes:
+        for note in out.notes:
+            print(f"pmlint: note: {out.path}: not fixed: {note}", file=sys.stderr)
+        if not out.error and out.new != out.old:
+            if write:
+                out = _write(out)
+            else:
+                sys.stdout.buffer.write(diff(out.path, out.old, out.new))
+                sys.stdout.flush()
+        if out.error:
+            print(f"pmlint: error: {out.path}: {out.error}", file=sys.stderr)
+            status = 2
+        elif write and out.fixed:
+            print(f"pmlint: fixed {out.path}: {', '.join(out.fixed)}", file=sys.stderr)
+    return status
+
+
+def diff(path: str, old: bytes, new: bytes) -> bytes:
+    """A unified diff with a/ and b/ prefixes relative to the current directory (patch -p1)."""
+    name = os.path.relpath(path)
+    a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out).encode("utf-8", "surrogateescape")
+
+
+def _write(out: Outcome) -> Outcome:
+    """Replace the file atomically, if it still holds the text the fixes were made from."""
+    directory, base = os.path.split(os.path.abspath(out.path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".pmlint-tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(out.new)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, os.stat(out.path).st_mode & 0o7777)
+        with open(out.path, "rb") as f:
+            if f.read() != out.old:
+                return dataclasses.replace(out, error="changed since it was read; not written")
+        os.replace(tmp, out.path)
+        tmp = None
+    except OSError as exc:
+        return dataclasses.replace(out, error=f"cannot write: {exc.strerror or exc}")
+    finally:
+        if tmp is not None:
+            os.unlink(tmp)
+    return out

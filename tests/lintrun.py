@@ -1,0 +1,51 @@
+"""pmlint as users and CI run it: a real subprocess, from a folder the test chooses."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+# A driver with one PM101 (freeze without thaw), reported on the table's line.
+DRIVER = b"""\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/pm.h>
+
+static int foo_freeze(struct device *dev) { return 0; }
+static int foo_restore(struct device *dev) { return 0; }
+
+static const struct dev_pm_ops foo_pm_ops = {
+\t.freeze = foo_freeze,
+\t.restore = foo_restore,
+};
+"""
+DRIVER_PM101_LINE = 7
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: bytes
+    stderr: str
+
+    @property
+    def doc(self) -> dict:
+        return json.loads(self.stdout.decode("utf-8"))
+
+    def found(self) -> list[tuple[str, int, str]]:
+        """(path, line, rule) of each finding of --format json."""
+        return [(f["path"], f["line"], f["rule"]) for f in self.doc["findings"]]
+
+    def reasons(self, path: str) -> list[str]:
+        """The PM000 messages of one file."""
+        return [f["message"] for f in self.doc["findings"] if f["path"] == path and f["rule"] == "PM000"]
+
+
+def lint(cwd, *args, stdin: bytes = b"", env: dict | None = None, **kwargs) -> Run:
+    """Run pmlint; whatever the input, it must never end in a Python traceback."""
+    proc = subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], cwd=cwd, input=stdin,
+                          capture_output=True, env={**os.environ, **(env or {})}, **kwargs)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr
+    return Run(proc.returncode, proc.stdout, stderr)

@@ -1,0 +1,161 @@
+"""The result cache, through the command line: what it may reuse and what it must not.
+
+PMLINT_TEST_CRASH makes a worker crash on a file it is given: a run that
+sets it and still reports the file normally took the file's result from the
+cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from expectations import FIXTURES
+
+HEADER_USER = """\
+#include "slots.h"
+static int foo_freeze(struct device *dev) { return 0; }
+static int foo_thaw(struct device *dev) { return 0; }
+static int foo_restore(struct device *dev) { return 0; }
+static const struct dev_pm_ops foo_pm_ops = {
+	.freeze = foo_freeze,
+	.restore = foo_restore,
+	THAW_SLOT
+};
+"""
+
+
+def pmlint(tree, cache, *args, crash=None):
+    env = dict(os.environ)
+    if crash:
+        env["PMLINT_TEST_CRASH"] = crash
+    cache_args = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
+    return subprocess.run([sys.executable, "-m", "pmlint", "--format", "json", *cache_args,
+                           *map(str, args), str(tree)], capture_output=True, text=True, env=env)
+
+
+def findings(out) -> list[tuple[str, str]]:
+    assert out.returncode in (0, 1), out.stderr
+    return [(os.path.basename(f["path"]), f["rule"]) for f in json.loads(out.stdout)["findings"]]
+
+
+def entries(cache) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in cache.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def tree(tmp_path):
+    tree = tmp_path / "drivers"
+    tree.mkdir()
+    for name in ("PM101_fires.c", "PM102_fires.c", "PM101_clean.c"):
+        shutil.copy(FIXTURES / name, tree / name)
+    (tree / "plain.c").write_text("int nothing_about_pm;\n")
+    return tree
+
+
+def test_a_second_run_reuses_every_result_and_prints_the_same(tree, tmp_path):
+    cache = tmp_path / "cache"
+    first = pmlint(tree, cache, "--html", tmp_path / "first.html")
+    assert len(entries(cache)) == 3            # candidates only: plain.c is never parsed
+    again = pmlint(tree, cache, "--html", tmp_path / "again.html", crash=".c")
+    assert again.stdout == first.stdout and again.returncode == first.returncode == 1
+    html = [re.sub(r"[\d.]+ s<", "", (tmp_path / n).read_text()) for n in ("first.html", "again.html")]
+    assert html[0] == html[1]                  # the same but for the time taken
+    assert again.stdout == pmlint(tree, None).stdout
+
+
+def test_a_changed_file_is_analysed_again(tree, tmp_path):
+    cache = tmp_path / "cache"
+    pmlint(tree, cache)
+    shutil.copy(FIXTURES / "PM101_clean.c", tree / "PM101_fires.c")
+    out = pmlint(tree, cache, crash="PM102")      # the unchanged files come from the cache
+    assert ("PM101_fires.c", "PM101") not in findings(out)
+    assert ("PM102_fires.c", "PM102") in findings(out)
+
+
+def test_a_changed_or_new_local_header_invalidates(tmp_path):
+    cache, tree = tmp_path / "cache", tmp_path / "drv"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "foo.c").write_text(HEADER_USER)
+    (tree / "slots.h").write_text('#include "sub/more.h"\n')
+    (tree / "sub" / "more.h").write_text("#define THAW_SLOT .thaw = foo_thaw,\n")
+    # Every file but foo.c is named, so the headers themselves are not analysed.
+    run = lambda: findings(pmlint(tree / "foo.c", cache, "--select", "PM101"))
+    assert run() == []
+    (tree / "sub" / "more.h").write_text("#define THAW_SLOT\n")     # included through slots.h
+    assert run() == [("foo.c", "PM101")]
+    (tree / "sub" / "more.h").write_text('#include "thaw.h"\n')     # a header not there yet
+    assert run() == [("foo.c", "PM101")]
+    (tree / "sub" / "thaw.h").write_text("#define THAW_SLOT .thaw = foo_thaw,\n")
+    assert run() == []
+
+
+def forged(path: str, payload: bytes) -> bytes:
+    """An entry whose header is right for its payload: only the payload is wrong."""
+    key = os.path.basename(os.path.dirname(path)) + os.path.basename(path)
+    digest = hashlib.sha256(payload).hexdigest()
+    return f"pmlint-cache 1 {key} {digest} {len(payload)}\n".encode() + payload
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "not-a-model",
+                                    "foreign-type"])
+def test_a_damaged_entry_is_ignored_and_rewritten(tree, tmp_path, damage):
+    cache = tmp_path / "cache"
+    expected = pmlint(tree, cache).stdout
+    good = entries(cache)
+    for path, data in good.items():
+        assert forged(path, data.split(b"\n", 1)[1]) == data   # forged() writes real headers
+        bad = {"truncate": lambda: data[:len(data) // 2], "empty": lambda: b"",
+               "flip": lambda: data[:-20] + bytes([data[-20] ^ 1]) + data[-19:],
+               "garbage": lambda: data.split(b"\n")[0] + b"\n{\"model\": 1}",
+               "not-a-model": lambda: forged(path, b'{"model": 1, "findings": [], "lines": false}'),
+               "foreign-type": lambda: forged(path, b'{"model": {"@": "Popen", "args": "true"}, '
+                                                    b'"findings": [], "lines": false}'),
+               }[damage]()
+        with open(path, "wb") as f:
+            f.write(bad)
+    assert pmlint(tree, cache).stdout == expected
+    assert entries(cache) == good
+
+
+def test_no_cache_reads_and_writes_nothing(tree, tmp_path):
+    cache = tmp_path / "cache"
+    pmlint(tree, cache)
+    before = entries(cache)
+    out = subprocess.run([sys.executable, "-m", "pmlint", "--no-cache", "--cache-dir", str(cache),
+                          str(tree)], capture_output=True, text=True,
+                         env=dict(os.environ, PMLINT_TEST_CRASH="PM102"))
+    assert "the parser crashed" in out.stdout           # parsed, not taken from the cache
+    assert entries(cache) == before
+    default = os.environ["PMLINT_CACHE_DIR"]
+    pmlint(tree, None)
+    assert not os.path.exists(default) or not os.listdir(default)
+
+
+def test_a_crash_is_not_cached(tree, tmp_path):
+    cache = tmp_path / "cache"
+    crashed = pmlint(tree, cache, crash="PM102")
+    assert ("PM102_fires.c", "PM000") in findings(crashed)
+    retried = findings(pmlint(tree, cache))
+    assert ("PM102_fires.c", "PM000") not in retried and ("PM102_fires.c", "PM102") in retried
+
+
+def test_two_runs_at_once_share_a_cache(tree, tmp_path):
+    cache = tmp_path / "cache"
+    for i in range(8):     # enough files that the two runs overlap
+        shutil.copy(FIXTURES / "PM103_fires.c", tree / f"copy{i}.c")
+    expected = pmlint(tree, None).stdout
+    cmd = [sys.executable, "-m", "pmlint", "--format", "json", "--cache-dir", str(cache), str(tree)]
+    runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outs = [r.communicate() for r in runs]
+    assert [r.returncode for r in runs] == [1, 1], [err for _, err in outs]
+    assert [out for out, _ in outs] == [expected, expected]
+    assert pmlint(tree, cache, crash=".c").stdout == expected
+    assert not [p for p in cache.rglob(".tmp-*")]
