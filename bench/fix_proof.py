@@ -5,7 +5,13 @@ Usage (TREE is a configured copy: .config, `make olddefconfig`, `make prepare`):
 
   python bench/fix_proof.py tables TREE LIST OUT.json    # make FILE.i, read every table
   python bench/fix_proof.py warnings TREE LIST OUT.json  # make FILE.o, keep its diagnostics
+  python bench/fix_proof.py pairs TREE LIST OLD NEW BEFORE.json AFTER.json
   python bench/fix_proof.py compare BEFORE.json AFTER.json
+
+`pairs` takes each batch of LIST from OLD (a pristine tree) and from NEW (a
+directory with the fixed files at the same paths) in turn, preprocessing both
+in TREE, and saves both snapshots after every batch: on a slow machine an
+interrupted run still gives complete before/after pairs.
 
 LIST names the files (relative to TREE), one a line. `tables` preprocesses
 them with the tree's own build (`make FILE.i`, in batches, -j2) and reads the
@@ -14,9 +20,10 @@ them with the tree's own build (`make FILE.i`, in batches, -j2) and reads the
 condition, so pm_sleep_ptr(x) gives x), and for every other struct variable
 the members named `pm`. `warnings` builds FILE.o and records its warnings
 without line numbers (a fix moves lines). `compare` reports each file whose
-tables, driver pointers or warnings differ; run it on two snapshots of the
-same kind, taken before and after `pmlint --fix` (AFTER may hold only the
-files the fix changed).
+tables, driver pointers or warnings differ (a table changed exactly as PM103's
+fix intends is counted apart), or that built before and not after; run it on
+two snapshots of the same kind, taken before and after `pmlint --fix` (AFTER
+may hold only the files the fix changed).
 """
 from __future__ import annotations
 
@@ -126,7 +133,10 @@ def _main_lines(ipath: str, source: str) -> set[int]:
 
 def read_tables(ipath: str, source: str) -> dict:
     """Tables and driver .pm pointers of one .i, keeping only what `source` (the .c) declares."""
-    tu = cindex.Index.create().parse(ipath, args=["-x", "c", "-std=gnu11", "-w", "-ferror-limit=0"])
+    # Function bodies are skipped: only file-scope initializers matter, and the
+    # kernel headers' inline functions would double the parse time.
+    tu = cindex.Index.create().parse(ipath, args=["-x", "c", "-std=gnu11", "-w", "-ferror-limit=0"],
+                                     options=cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
     own = _main_lines(ipath, source)
     tables, pointers = {}, {}
     for cur in tu.cursor.get_children():
@@ -150,19 +160,58 @@ def _batches(files: list[str]):
         yield files[i:i + BATCH]
 
 
+def _tables_of(tree: str, batch: list[str], out: dict) -> None:
+    _make(tree, [f[:-2] + ".i" for f in batch])
+    for f in batch:
+        ipath = os.path.join(tree, f[:-2] + ".i")
+        if not os.path.exists(ipath):
+            out[f] = {"error": "make FILE.i failed"}
+            continue
+        out[f] = read_tables(ipath, f)
+        os.unlink(ipath)
+
+
 def snapshot_tables(tree: str, files: list[str]) -> dict:
     out = {}
     for batch in _batches(files):
-        _make(tree, [f[:-2] + ".i" for f in batch])
-        for f in batch:
-            ipath = os.path.join(tree, f[:-2] + ".i")
-            if not os.path.exists(ipath):
-                out[f] = {"error": "make FILE.i failed"}
-                continue
-            out[f] = read_tables(ipath, f)
-            os.unlink(ipath)
+        _tables_of(tree, batch, out)
         print(f"tables: {len(out)}/{len(files)}", file=sys.stderr, flush=True)
     return out
+
+
+def _install(src_root: str, tree: str, files: list[str]) -> None:
+    for f in files:
+        with open(os.path.join(src_root, f), "rb") as src:
+            data = src.read()
+        with open(os.path.join(tree, f), "wb") as dst:
+            dst.write(data)
+
+
+def snapshot_pairs(tree: str, files: list[str], old_root: str, new_root: str,
+                   before_json: str, after_json: str) -> None:
+    """Tables before and after, batch by batch: each batch's files are copied
+    from OLD into TREE and preprocessed, then copied from NEW and preprocessed.
+    Both JSON files are rewritten after every batch, so an interrupted run
+    leaves complete pairs for the batches done (and a run resumes from them).
+    TREE is left with the NEW versions of the files done."""
+    before, after = {}, {}
+    if os.path.exists(before_json) and os.path.exists(after_json):
+        with open(before_json) as fb, open(after_json) as fa:
+            before, after = json.load(fb), json.load(fa)
+        done = set(before) & set(after)
+        before = {f: v for f, v in before.items() if f in done}
+        after = {f: v for f, v in after.items() if f in done}
+    todo = [f for f in files if f not in after]
+    for batch in _batches(todo):
+        _install(old_root, tree, batch)
+        _tables_of(tree, batch, before)
+        _install(new_root, tree, batch)
+        _tables_of(tree, batch, after)
+        for path, data in ((before_json, before), (after_json, after)):
+            with open(path + ".tmp", "w") as f:
+                json.dump(data, f, indent=1, sort_keys=True)
+            os.replace(path + ".tmp", path)
+        print(f"pairs: {len(after)}/{len(files)}", file=sys.stderr, flush=True)
 
 
 _DIAG = re.compile(r"^(\S+?):\d+:(?:\d+:)? (warning|error): (.*)$")
@@ -181,16 +230,46 @@ def snapshot_warnings(tree: str, files: list[str]) -> dict:
     return out
 
 
+def _pm103(before: dict, after: dict) -> bool:
+    """Whether `after` is `before` with PM103's fix made: a table that set only
+    .suspend and .resume (of the non-runtime members) gains freeze/thaw/poweroff/
+    restore with the same callbacks, and nothing else changes."""
+    if before.get("pointers") != after.get("pointers") or set(before["tables"]) != set(after["tables"]):
+        return False
+    changed = False
+    for name, b in before["tables"].items():
+        a = after["tables"][name]
+        if a == b:
+            continue
+        if {k for k in b if not k.startswith("runtime_")} != {"suspend", "resume"}:
+            return False
+        want = dict(b, freeze=b["suspend"], thaw=b["resume"], poweroff=b["suspend"], restore=b["resume"])
+        if a != want:
+            return False
+        changed = True
+    return changed
+
+
 def compare(before: dict, after: dict) -> int:
-    """Each file of AFTER (the files the fix changed) against BEFORE."""
+    """Each file of AFTER (the files the fix changed) against BEFORE. A file that
+    built before but not after counts as a disagreement; so does any change of a
+    table or driver pointer but PM103's intended one."""
     kinds = collections.Counter()
     for f in sorted(after):
         b, a = before.get(f, {"error": "missing in BEFORE"}), after[f]
-        if "error" in b or "error" in a:
+        if "error" in a and "error" not in b:
+            kinds["differ"] += 1
+            print(f"BROKE {f}: built before, after {a['error']}")
+        elif "error" in b or "error" in a:
             kinds["not comparable"] += 1
             print(f"NOT COMPARABLE {f}: before {b.get('error', 'ok')}, after {a.get('error', 'ok')}")
         elif a == b:
             kinds["same"] += 1
+            if "tables" in b and not b["tables"] and not b.get("pointers"):
+                kinds["same, but no table or pointer seen"] += 1
+                print(f"EMPTY {f}: no table or driver pointer in the .i (compiled out?)")
+        elif "tables" in b and _pm103(b, a):
+            kinds["PM103 change as intended"] += 1
         else:
             kinds["differ"] += 1
             for key in sorted(set(a) | set(b)):
@@ -208,6 +287,9 @@ def main() -> int:
         p.add_argument("tree")
         p.add_argument("list")
         p.add_argument("out")
+    p = sub.add_parser("pairs")
+    for name in ("tree", "list", "old", "new", "before", "after"):
+        p.add_argument(name)
     p = sub.add_parser("compare")
     p.add_argument("before")
     p.add_argument("after")
@@ -217,6 +299,9 @@ def main() -> int:
             return compare(json.load(fb), json.load(fa))
     with open(args.list) as f:
         files = [line.strip() for line in f if line.strip()]
+    if args.cmd == "pairs":
+        snapshot_pairs(args.tree, files, args.old, args.new, args.before, args.after)
+        return 0
     snap = snapshot_tables if args.cmd == "tables" else snapshot_warnings
     result = snap(args.tree, files)
     with open(args.out, "w") as f:

@@ -6,6 +6,8 @@ An entry is keyed by everything a file's result depends on:
   rule catalogue (an edited checkout keeps its version number), and the
   libclang library it loads;
 - the run: the parse options (CONFIG_ options) and the rules selected;
+- with `-p`, the file's real flags and the state of the object file its
+  command writes (the build rewrites it when a header it used changes);
 - the file: its path (findings carry it), its content, and the content of
   the local headers it includes. A quoted `#include "x.h"` is resolved the
   way the parser resolves it, relative to the including file's directory,
@@ -73,14 +75,17 @@ def code_digest() -> bytes:
 class ResultCache:
     """Lookups and stores under one directory, for one run's options and rules."""
 
-    def __init__(self, directory: str, options, rules) -> None:
+    def __init__(self, directory: str, options, rules, build=None) -> None:
         self.directory = directory
         self._run = hashlib.sha256(code_digest() + repr((options, tuple(rules))).encode()).digest()
+        self.build = build   # a compdb.CompileDatabase: each file's real flags
         self._headers: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 
     def key(self, path: str, source: bytes) -> str:
         h = hashlib.sha256(self._run)
         h.update(os.fsencode(path) + b"\0" + hashlib.sha256(source).digest())
+        if self.build is not None:
+            h.update(b"\0" + self.build.signature(path))
         if path != "-":
             for header in self._local_headers(path, source):
                 h.update(b"\0" + os.fsencode(header) + self._header(header)[0])

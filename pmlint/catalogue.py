@@ -26,10 +26,13 @@ class Rule:
     example: str = ""
     use_instead: str = ""
     references: tuple[str, ...] = ()
+    # Off unless selected by ID or prefix: for rules whose cost a default run
+    # should not pay (PM204 and PM205 parse a file in up to three configurations).
+    opt_in: bool = False
 
     def explain(self) -> str:
         """The rule's documentation as Markdown (ruff's layout)."""
-        parts = [f"# {self.id} {self.name} ({self.severity})", "",
+        parts = [f"# {self.id} {self.name} ({self.severity}{', opt-in' if self.opt_in else ''})", "",
                  "## What it does", self.what.strip(), "",
                  "## Why is this bad?", self.why.strip(), ""]
         if self.example:
@@ -53,7 +56,8 @@ def _load(text: str, origin: str) -> Rule:
                     summary=data["summary"], message=data["message"], match=data["match"],
                     what=docs.get("what", ""), why=docs.get("why", ""),
                     example=docs.get("example", ""), use_instead=docs.get("use_instead", ""),
-                    references=tuple(docs.get("references", ())))
+                    references=tuple(docs.get("references", ())),
+                    opt_in=bool(data.get("opt_in", False)))
     except KeyError as exc:
         raise CatalogueError(f"{origin}: missing key {exc}") from None
     if rule.severity not in SEVERITIES:

@@ -187,6 +187,23 @@ def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(drv.location, drv.name, {"type": drv.type, "present": pmcore.dotted(present)})
 
 
+@check("stub-counterpart")
+def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
+    """At some phase, the `stub` side's callback does nothing while the `work`
+    side's does something. Callbacks whose bodies the file does not show
+    (defined elsewhere or by a macro) are not judged."""
+    trivial = {f.name: f.trivial for f in model.functions}
+    work_side, stub_side = pmcore.members(match["work"]), pmcore.members(match["stub"])
+    for table in _tables(model):
+        have = table.slot_map
+        pairs = [(w, s) for w, s in zip(work_side, stub_side)
+                 if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False]
+        if pairs:
+            yield Hit(table.location, table.name, {
+                "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),
+                "workers": pmcore.listed(f".{w} = {have[w]}" for w, _ in pairs)})
+
+
 @check("pm-sequence")
 def pm_sequence(model: FileModel, match: dict) -> Iterator[Hit]:
     """Issues of one kind found by following every path of a PM-core driver."""
@@ -197,3 +214,128 @@ def pm_sequence(model: FileModel, match: dict) -> Iterator[Hit]:
                 yield Hit(Location(seq.location.path, issue.line, 1), seq.function, {
                     "detail": issue.detail,
                     "path": " -> ".join(str(n) for n in issue.path)})
+
+
+# -- configuration guards (PM204-PM206) ----------------------------------
+
+# Checks that read FileModel.configurations: without them selected, a file
+# need not be parsed in more than one configuration.
+COMPARES_CONFIGURATIONS = frozenset({"redundant-guard", "config-mismatch"})
+
+def _written(condition: str) -> str:
+    """An #if line without its trailing comment."""
+    return re.sub(r"\s*/[*/].*$", "", condition)
+
+
+def _kept_referenced(model: FileModel, new: set, old: set, table_macros: re.Pattern) -> dict[str, str]:
+    """Callbacks set only through macros that reference them in every
+    configuration (`new`, never `old`), and the macro the source names for it."""
+    through, other = {}, set()
+    for table in _tables(model):
+        for slot in table.slots:
+            macros = set(slot.macros)
+            if macros & new and not macros & old:
+                named = table.defined_by if table_macros.match(table.defined_by) else next(
+                    m for m in slot.macros if m in new)
+                through.setdefault(slot.callback, named)
+            else:
+                other.add(slot.callback)
+    other.update(s.callback for d in model.drivers for s in d.slots)
+    return {name: macro for name, macro in through.items() if name not in other}
+
+
+@check("redundant-guard")
+def redundant_guard(model: FileModel, match: dict) -> Iterator[Hit]:
+    """__maybe_unused on, or an #if matching `guard` around, callbacks that only
+    `new` macros reference, which they do in every configuration.
+
+    The parser's facts per configuration prove it: the callback is referenced
+    in each and no use of it is left undefined in any. A guarded callback must
+    also not be called from code: the guard may be for its caller.
+    """
+    facts = model.configurations
+    if not facts:
+        return
+    kept = _kept_referenced(model, set(match["new"]), set(match["old"]),
+                            re.compile(match["table_macros"]))
+    unsafe = {f.name for c in facts for f in c.unused} | {u.name for c in facts for u in c.undefined}
+    guard = re.compile(match["guard"])
+    blocks: dict = {}   # Conditional -> {callback: macro}
+    for fn in model.functions:
+        macro = kept.get(fn.name)
+        if not fn.defined or macro is None or fn.name in unsafe:
+            continue
+        if all(fn.name in c.marked for c in facts):
+            yield Hit(fn.location, fn.name, {
+                "subject": f"__maybe_unused on {fn.name}()", "macros": macro, "them": "it",
+                "advice": "remove __maybe_unused"})
+        elif fn.name not in model.given.called:
+            for block in model.held_by(fn.location.line):
+                if guard.search(block.condition):
+                    blocks.setdefault(block, {})[fn.name] = macro
+    for block, names in sorted(blocks.items(), key=lambda kv: kv[0].first):
+        yield Hit(Location(model.path, block.first, 1), ", ".join(names), {
+            "subject": f"'{_written(block.condition)}' around {pmcore.listed(f'{n}()' for n in names)}",
+            "macros": pmcore.listed(dict.fromkeys(names.values())),
+            "them": "it" if len(names) == 1 else "them",
+            "advice": "remove the #if (and any stubs in its #else) and point at the table "
+                      "with pm_ptr() or pm_sleep_ptr()"})
+
+
+@check("config-mismatch")
+def config_mismatch(model: FileModel, match: dict) -> Iterator[Hit]:
+    """With an option switched off, a static function the configuration given
+    uses is defined but unused (not __maybe_unused), or a name it defines is
+    used undefined. Each name is reported once, for the first such option."""
+    given = model.given
+    was_unused = {f.name for f in given.unused}
+    was_undefined = {u.name for u in given.undefined}
+    seen = set()
+    for facts in model.configurations:
+        if not facts.off:
+            continue
+        for fn in facts.unused:
+            if fn.name not in was_unused | set(facts.marked) | seen:
+                seen.add(fn.name)
+                yield Hit(fn.location, fn.name, {"off": facts.off, **match["unused"]})
+        for use in facts.undefined:
+            if use.name not in was_undefined | seen:
+                seen.add(use.name)
+                yield Hit(use.location, use.name, {"off": facts.off, **match["undefined"]})
+
+
+@check("wrong-guard")
+def wrong_guard(model: FileModel, match: dict) -> Iterator[Hit]:
+    """Members of the `sides` set, their callbacks defined, or a driver's pointer
+    to their table, only under an #if matching `guard`."""
+    guard = re.compile(match["guard"])
+    members = {m for side in match["sides"] for m in pmcore.members(side)}
+    defined = {f.name: f.location.line for f in model.functions if f.defined}
+
+    def wrong(lines) -> list[str]:
+        return list(dict.fromkeys(_written(c.condition) for line in lines for c in model.held_by(line)
+                                  if guard.search(c.condition)))
+
+    affected, reported = {}, set()   # table name -> its members of `sides`; tables found
+    for table in _tables(model):
+        found, conditions = [], []
+        for slot in table.slots:
+            if slot.name in members:
+                affected.setdefault(table.name, []).append(slot.name)
+                lines = [table.location.line, slot.location.line, defined.get(slot.callback, 0)]
+                if here := wrong(lines):
+                    found.append(slot.name)
+                    conditions += here
+        if found:
+            reported.add(table.name)
+            yield Hit(table.location, table.name, {
+                "members": pmcore.dotted(found),
+                "guards": pmcore.listed(f"'{c}'" for c in dict.fromkeys(conditions))})
+    for drv in model.drivers:
+        for slot in drv.slots:
+            if (slot.callback in affected and slot.callback not in reported
+                    and slot.name.rpartition(".")[2] == "pm"):
+                if here := wrong([drv.location.line, slot.location.line]):
+                    yield Hit(drv.location, drv.name, {
+                        "members": pmcore.dotted(affected[slot.callback]),
+                        "guards": pmcore.listed(f"'{c}'" for c in here)})

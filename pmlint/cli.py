@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from pmlint import __version__, baseline, catalogue, config
+from pmlint import __version__, baseline, catalogue, compdb, config, kbuild
 from pmlint.config import Config
 from pmlint.discover import discover
 from pmlint.formatters import FORMATS, render
@@ -72,6 +72,10 @@ def _lint_parser() -> argparse.ArgumentParser:
                        help="make the mechanical fixes in place (each file replaced atomically)")
     ap.add_argument("--tree", metavar="DIR", default=".",
                     help="for --patch and --git: the tree or repository (default: .)")
+    ap.add_argument("-p", "--build-path", metavar="BUILD_DIR",
+                    help="parse each file with its real flags and headers from "
+                         "BUILD_DIR/compile_commands.json (or that file); files it does not list "
+                         "are parsed without headers. With no PATH: every file it lists")
     _config_options(ap)
     return ap
 
@@ -98,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             return _explain(argv[1:])
         if argv and argv[0] == "show":
             return _show(argv[1:])
+        if kbuild.is_checker_call(argv):
+            return kbuild.check(argv)
         return _lint(argv)
-    except (KconfigError, config.ConfigError, baseline.BaselineError) as exc:
+    except (KconfigError, config.ConfigError, baseline.BaselineError, compdb.CompdbError) as exc:
         print(f"pmlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except catalogue.CatalogueError as exc:
@@ -151,7 +157,9 @@ def _show(argv: list[str]) -> int:
 
 def _list_rules() -> int:
     for rule in catalogue.rules():
-        print(f"{rule.id}  {rule.name:<36} {rule.severity:<8} {rule.summary}")
+        severity = rule.severity + ("*" if rule.opt_in else "")
+        print(f"{rule.id}  {rule.name:<36} {severity:<8} {rule.summary}")
+    print("* opt-in: runs only when --select (or select in the configuration) names it")
     return EXIT_CLEAN
 
 
@@ -178,10 +186,16 @@ def _lint(argv: list[str]) -> int:
     patch_mode = args.patch or args.git
     if patch_mode and args.paths:
         ap.error("--patch and --git check what the patch changes: give no PATH")
+    if args.build_path and (patch_mode or args.diff or args.fix):
+        ap.error("-p checks files: it does not go with --patch, --git, --diff or --fix")
 
     start = time.monotonic()
-    files, problems = ([], []) if patch_mode else discover(args.paths or ["."])
+    build = compdb.load(args.build_path) if args.build_path else None
+    paths = args.paths or (build.files() if build else ["."])
+    files, problems = ([], []) if patch_mode else discover(paths)
     files = [f for f in files if not cfg.excluded(f)]
+    if build is not None:
+        _note_unbuilt(build, files)
     if args.diff or args.fix:
         from pmlint.fixrun import fix_files
         return fix_files(files, problems, options, [r.id for r in rules], write=args.fix,
@@ -191,8 +205,9 @@ def _lint(argv: list[str]) -> int:
                                     "color": _interactive(sys.stdout)})
     progress = _interactive(sys.stderr) and len(files) > 1
     report.errors += [{"path": p.path, "message": p.reason} for p in problems]
-    cache = None if args.no_cache else ResultCache(args.cache_dir or default_dir(), options, rules)
-    results = analyse(files, options, rules, args.jobs, args.timeout, cache)
+    cache = None if args.no_cache else ResultCache(args.cache_dir or default_dir(), options, rules,
+                                                   build)
+    results = analyse(files, options, rules, args.jobs, args.timeout, cache, build)
     # Only these outputs show source lines: kept for nothing else, the text of
     # every file with findings would make memory grow with the tree.
     keep_sources = args.format == "checkpatch" or bool(args.html)
@@ -229,6 +244,14 @@ def _lint(argv: list[str]) -> int:
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _note_unbuilt(build, files: list[str]) -> None:
+    """Say which files get no real flags: their results are headerless ones."""
+    unbuilt = [f for f in files if build.entry(f) is None]
+    if unbuilt:
+        print(f"pmlint: note: {len(unbuilt)} of {len(files)} files are not in {build.path} and "
+              f"are parsed without headers (first: {unbuilt[0]})", file=sys.stderr)
 
 
 def _interactive(stream) -> bool:

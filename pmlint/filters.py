@@ -19,7 +19,7 @@ def selected_rules(rules: Iterable[Rule], select: list[str], ignore: list[str]) 
     """--select / --ignore take IDs or prefixes ("PM1", "PM101"); the more specific wins.
 
     PM000 runs unless ignored by its full ID: an unanalysed file is never a
-    silent pass.
+    silent pass. An opt-in rule runs only when a --select pattern names it.
     """
     chosen = []
     for rule in rules:
@@ -27,7 +27,7 @@ def selected_rules(rules: Iterable[Rule], select: list[str], ignore: list[str]) 
             if "PM000" not in ignore:
                 chosen.append(rule)
             continue
-        sel = _longest(rule.id, select) if select else 0
+        sel = _longest(rule.id, select) if select else (None if rule.opt_in else 0)
         ign = _longest(rule.id, ignore)
         if sel is not None and (ign is None or sel > ign):
             chosen.append(rule)

@@ -8,7 +8,9 @@ tables must look like afterwards.
   defines them as NULL), and so does their __maybe_unused; the drivers'
   `.pm = &table` become pm_sleep_ptr(&table) or pm_ptr(&table). A table is
   converted only if every callback stays declared wherever the table is
-  compiled; otherwise it keeps its finding, with the reason.
+  compiled, and a guard goes only if what it holds compiles with the option
+  off (no call of a function pm.h #defines as NULL then); otherwise the table
+  keeps its finding, with the reason.
 - PM202: `const` on a static table that is only ever pointed at.
 - PM103: `.suspend = a, .resume = b` (no other system-sleep member) ->
   SYSTEM_SLEEP_PM_OPS(a, b).
@@ -45,6 +47,13 @@ _PM_OPTION = re.compile(rb"\bCONFIG_(?:PM|PM_SLEEP|SUSPEND|HIBERNATION|HIBERNATE
 _NULL_DEFINE = re.compile(rb"(\w+)\s+(?:NULL|\(\s*\(\s*void\s*\*\s*\)\s*0\s*\))")
 # Callbacks pm.h and pm_runtime.h declare in every configuration (as NULL or stubs when off).
 _PM_H_CALLBACK = re.compile(r"pm_(?:generic|runtime|clk)_\w+")
+# Functions the headers #define as NULL when a PM option is off (pm.h without
+# CONFIG_PM_SLEEP, pm_clock.h, platform_device.h): fine as a table member, but
+# code calling one does not compile with the option off, so its guard stays.
+_PM_NULL_CALL = re.compile(
+    rb"\b(pm_generic_(?:prepare|complete|(?:suspend|resume|freeze|thaw|poweroff|restore)"
+    rb"(?:_late|_early|_noirq)?)|pm_clk_(?:suspend|resume)"
+    rb"|platform_pm_(?:suspend|resume|freeze|thaw|poweroff|restore))\s*\(")
 _PLAIN_MEMBER = re.compile(rb"[ \t]*\.(suspend|resume)[ \t]*=[ \t]*&?[ \t]*(\w+)[ \t]*,?[ \t]*\n")
 _POINTER_BEFORE = re.compile(rb"\.(?:\w+\.)*pm\s*=\s*(&)\s*$")
 _LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.M)
@@ -254,6 +263,12 @@ class _Planner:
             needs = self._needs_pm_only(first)
             if needs:
                 self.kept[cond.start] = f"uses {needs}, which the file declares only under a CONFIG_PM option"
+                continue
+            calls = sorted({m.group(1).decode() for m in
+                            _PM_NULL_CALL.finditer(self.masked, first.body, first.end)})
+            if calls:
+                self.kept[cond.start] = (f"calls {', '.join(c + '()' for c in calls)}, which the kernel "
+                                         "headers define as NULL when the PM option is off")
                 continue
             found[cond.start] = (cond, {d.name for d in decls})
         uses = {}

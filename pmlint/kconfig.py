@@ -38,3 +38,34 @@ def resolve(base: tuple[str, ...], enable: list[str], disable: list[str]) -> tup
     off = {o if o.startswith("CONFIG_") else "CONFIG_" + o for o in disable}
     merged = [o for o in list(base) + opts if o.partition("=")[0] not in off]
     return tuple(dict.fromkeys(merged))
+
+
+# What else goes when an option is switched off (kernel/power/Kconfig): the
+# options that depend on it and, for PM_SLEEP, those it is the "or" of
+# (PM_SLEEP is SUSPEND || HIBERNATE_CALLBACKS, which XEN_SAVE_RESTORE selects).
+_GOES_WITH = {
+    "CONFIG_PM": ("CONFIG_PM_SLEEP", "CONFIG_PM_DEBUG", "CONFIG_PM_ADVANCED_DEBUG",
+                  "CONFIG_PM_CLK", "CONFIG_PM_GENERIC_DOMAINS", "CONFIG_PM_GENERIC_DOMAINS_OF"),
+    "CONFIG_PM_SLEEP": ("CONFIG_SUSPEND", "CONFIG_HIBERNATION", "CONFIG_HIBERNATE_CALLBACKS",
+                        "CONFIG_XEN_SAVE_RESTORE", "CONFIG_PM_SLEEP_SMP", "CONFIG_PM_SLEEP_DEBUG",
+                        "CONFIG_PM_AUTOSLEEP", "CONFIG_PM_WAKELOCKS",
+                        "CONFIG_PM_GENERIC_DOMAINS_SLEEP"),
+}
+
+
+def with_dependents(option: str) -> frozenset[str]:
+    """The option and every option that cannot be on without it."""
+    found, todo = set(), [option]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(_GOES_WITH.get(name, ()))
+    return frozenset(found)
+
+
+def switched_off(config: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """The options left when `option` is switched off, with what cannot be on without it."""
+    off = with_dependents(option)
+    off |= {name + "_MODULE" for name in off}
+    return tuple(o for o in config if o.partition("=")[0] not in off)

@@ -79,6 +79,12 @@ class Function:
     location: Location
     defined: bool
     static: bool
+    # The body does nothing: empty, or only `return;`, `return 0;` or a
+    # return of a negative error constant (`return -EOPNOTSUPP;`). Judged
+    # for the callbacks of tables only, and only from a body written in the
+    # file: None when not judged (not a table's callback, defined elsewhere
+    # or by a macro).
+    trivial: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,34 @@ class Conditional:
     first: int        # line of the #if, #ifdef or #ifndef
     last: int         # line of its #endif
     condition: str    # the #if line as written, e.g. "#ifdef CONFIG_PM_SLEEP"
+    otherwise: int = 0  # line of its first #elif or #else, 0 if none
+
+    def holds(self, line: int) -> bool:
+        """The line is in the block's first branch: compiled only when the condition holds."""
+        return self.first < line < (self.otherwise or self.last)
+
+
+@dataclass(frozen=True)
+class Use:
+    """A name used at a location."""
+
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class ConfigFacts:
+    """A file's static functions as the compiler sees them in one configuration (PM204, PM205).
+
+    Functions declared inline or __used are never reported unused by the
+    compiler and are left out of `unused`.
+    """
+
+    off: str = ""                          # option switched off (with what needs it); "" for the one given
+    unused: tuple[Function, ...] = ()      # static functions defined and referenced nowhere
+    marked: tuple[str, ...] = ()           # static functions defined with __maybe_unused
+    undefined: tuple[Use, ...] = ()        # names used undeclared, or static functions used but not defined
+    called: tuple[str, ...] = ()           # names referenced in function bodies (other than their own)
 
 
 @dataclass(frozen=True)
@@ -140,10 +174,24 @@ class FileModel:
     left_out: tuple[str, ...] = ()  # functions defined only in code the configuration leaves out
     conditionals: tuple[Conditional, ...] = ()
     sequences: tuple[PmSequence, ...] = ()
+    # One per option switched off that changes what the file compiles to,
+    # after the configuration given (off == "") when there is something to
+    # compare with it; empty when nothing depends on those options
+    # (see parse.ParseOptions.switch_off).
+    configurations: tuple[ConfigFacts, ...] = ()
+
+    @property
+    def given(self) -> ConfigFacts:
+        """The facts of the configuration given (empty when not needed)."""
+        return next((c for c in self.configurations if not c.off), ConfigFacts())
 
     def guards(self, line: int) -> list[str]:
         """The conditions of the #if blocks around a line, outermost first."""
         return [c.condition for c in self.conditionals if c.first < line < c.last]
+
+    def held_by(self, line: int) -> list[Conditional]:
+        """The #if blocks whose condition must hold for a line to be compiled."""
+        return [c for c in self.conditionals if c.holds(line)]
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,7 @@ diagnostics reported as unknown, until nothing new is learnt.
 """
 from __future__ import annotations
 
+import copy
 import ctypes
 import dataclasses
 import os
@@ -19,8 +20,8 @@ from importlib import resources
 
 from clang import cindex
 
-from pmlint.model import (Conditional, DriverObject, FileModel, Function, Location, PmSequence,
-                          PmTable, Problem, Slot, Step)
+from pmlint.model import (Conditional, ConfigFacts, DriverObject, FileModel, Function, Location,
+                          PmSequence, PmTable, Problem, Slot, Step, Use)
 
 CK = cindex.CursorKind
 
@@ -80,7 +81,17 @@ _CLOSED = re.compile(rb"""/\*.*?(?:\*/|$)|//.*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])
 _NOT_CODE = rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'"
 # The prelude's marker types: a cast to __pmlint_via_M means macro M set the value.
 _VIA = "__pmlint_via_"
-_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b[^\n]*", re.M)
+_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b[^\n]*", re.M)
+# A function body that does nothing: '{', then nothing or only a return of
+# nothing, 0 or a negative error constant (`return -EOPNOTSUPP;` refuses the
+# transition), '}'. Comments and preprocessor lines between are passed over;
+# code under #if counts as written, in whichever branch (see docs/limits.md).
+# Possessive, so that a body which does something fails fast.
+_NOTHING = rb"(?:^[ \t]*#(?:\\\n|[^\n])*|/\*.*?\*/|//[^\n]*|\s)*+"
+_CONSTANT = rb"\(?\s*(?:0|-\s*[A-Z][A-Z0-9_]*|-\s*\d+)\s*\)?"
+_TRIVIAL_BODY = re.compile(
+    rb"\{" + _NOTHING + rb"(?:return" + _NOTHING + rb"(?:" + _CONSTANT + rb")?" + _NOTHING + rb";"
+    + _NOTHING + rb")?\}", re.S | re.M)
 
 DEFAULT_CONFIG = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
                   "CONFIG_HIBERNATE_CALLBACKS", "CONFIG_PM_CLK", "CONFIG_PM_GENERIC_DOMAINS",
@@ -92,6 +103,13 @@ class ParseOptions:
     """What the preprocessor is told: the CONFIG_ options set, as NAME (=1) or NAME=VALUE."""
 
     config: tuple[str, ...] = DEFAULT_CONFIG
+    # A build's real flags for this file (see pmlint.buildflags), relative to
+    # directory: then the kernel's headers replace the prelude and config.
+    flags: tuple[str, ...] = ()
+    directory: str = ""
+    # Options switched off one at a time (with what needs them), to compare
+    # how the file compiles without each (PM204, PM205); headerless only.
+    switch_off: tuple[str, ...] = ("CONFIG_PM_SLEEP", "CONFIG_PM")
 
 
 @lru_cache(maxsize=1)
@@ -177,8 +195,17 @@ class _Unknowns:
 
 @lru_cache(maxsize=1)
 def _prelude_text() -> str:
-    with open(_prelude_path(), encoding="utf-8") as f:
-        return f.read()
+    """The prelude and the table macros it includes."""
+    texts = []
+    for path in (_prelude_path(), _pm_macros_path()):
+        with open(path, encoding="utf-8") as f:
+            texts.append(f.read())
+    return "\n".join(texts)
+
+
+@lru_cache(maxsize=1)
+def _pm_macros_path() -> str:
+    return str(resources.files("pmlint") / "include" / "pmlint_pm_macros.h")
 
 
 @lru_cache(maxsize=1)
@@ -197,6 +224,31 @@ _ARGS = ["-x", "c", "-std=gnu11", "-nostdinc", "-ferror-limit=0", "-fno-spell-ch
          "-include", _CONFIG, "-include", "PRELUDE", "-include", _EXTRAS]
 
 
+# With real flags the kernel's headers are parsed. pmlint's marked table
+# macros must replace theirs, and a -include comes too early for that: a
+# directory searched first holds a header of the same name that includes the
+# kernel's (#include_next), then the marked macros.
+_SHADOW = "/__pmlint__/shadow"
+_SHADOWED = ("linux/pm.h", "linux/pm_runtime.h", "linux/export.h")
+
+
+def _arguments(options: ParseOptions) -> tuple[list[str], list[tuple[str, bytes]]]:
+    """clang's arguments and the unsaved files they name: headerless or with real flags."""
+    if not options.flags:
+        return ([_prelude_path() if a == "PRELUDE" else a for a in _ARGS],
+                [(_CONFIG, _config_header(options.config))])
+    args = ["-x", "c", "-ferror-limit=0", "-fno-spell-checking",
+            f"-working-directory={options.directory}", "-I", _SHADOW, *options.flags, "-w",
+            "-include", _EXTRAS]
+    return args, _shadow_headers()
+
+
+@lru_cache(maxsize=1)
+def _shadow_headers() -> list[tuple[str, bytes]]:
+    return [(f"{_SHADOW}/{h}", f'#include_next <{h}>\n#include "{_pm_macros_path()}"\n'.encode())
+            for h in _SHADOWED]
+
+
 @lru_cache(maxsize=8)
 def _config_header(config: tuple[str, ...]) -> bytes:
     """The options as #defines (a whole .config on the command line is slow to parse)."""
@@ -212,18 +264,19 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     index = _index()
     # libclang takes names as UTF-8: bytes of a file name that are not get U+FFFD.
     clang_name = _STDIN if path == "-" else os.fsencode(path).decode("utf-8", "replace")
+    if options.flags and path != "-":   # relative paths in the flags start elsewhere
+        clang_name = os.path.abspath(clang_name)
     path, shown = clang_name, path
     unknowns = _Unknowns()
     lines = source.split(b"\n")
-    args = [_prelude_path() if a == "PRELUDE" else a for a in _ARGS]
-    config = (_CONFIG, _config_header(options.config))
+    args, fixed = _arguments(options)
     # Bodies matter only in code that drives the PM core itself (PM4xx).
     flags = _OPTIONS
     if _PM_CORE_CALL.search(source):
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
     tu = None
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, source), config, (_EXTRAS, unknowns.header())]
+        unsaved = [(path, source), *fixed, (_EXTRAS, unknowns.header())]
         try:
             tu = index.parse(path, args=args, unsaved_files=unsaved, options=flags)
         except cindex.TranslationUnitLoadError as exc:
@@ -231,7 +284,9 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
         if not unknowns.learn(tu, lines, path):
             break
     undeclared = unknowns.names - unknowns.types - unknowns.declared
-    return _Extractor(path, shown, source, tu).model(undeclared)
+    model = _Extractor(path, shown, source, tu).model(undeclared)
+    facts = _configurations(path, shown, source, options, unknowns)
+    return dataclasses.replace(model, configurations=facts) if facts else model
 
 
 class _Extractor:
@@ -270,6 +325,7 @@ class _Extractor:
         tables: dict[str, PmTable] = {}
         drivers: list[DriverObject] = []
         functions: dict[str, Function] = {}
+        definitions: dict = {}   # name -> the cursor of its definition
         exported: set[str] = set()
         problems: list[Problem] = self._skipped_text()
         sequences: list[PmSequence] = []
@@ -288,6 +344,8 @@ class _Extractor:
                 old = functions.get(fn.name)
                 if old is None or (fn.defined and not old.defined):
                     functions[fn.name] = fn
+                    if fn.defined:
+                        definitions[fn.name] = cur
             elif cur.kind == CK.VAR_DECL:
                 name = cur.spelling
                 if name.startswith("__pmlint_export_"):
@@ -308,22 +366,28 @@ class _Extractor:
         tables_out = tuple(
             dataclasses.replace(t, exported=t.name in exported, uses=tuple(uses.get(t.name, ())))
             for t in sorted(tables.values(), key=lambda t: (t.location, t.name)))
+        callbacks = {s.callback for t in tables_out for s in t.slots}
+        functions_out = (self._judge_body(f, definitions.get(f.name)) if f.name in callbacks else f
+                         for f in functions.values())
         return FileModel(self.path, tables_out, tuple(drivers),
-                         tuple(sorted(functions.values(), key=lambda f: (f.location, f.name))),
+                         tuple(sorted(functions_out, key=lambda f: (f.location, f.name))),
                          tuple(problems), left_out=self._left_out(undeclared),
                          conditionals=self._conditionals(),
                          sequences=tuple(sequences))
 
     def _conditionals(self) -> tuple[Conditional, ...]:
         """Every #if ... #endif block of the file, whether the configuration keeps it or not."""
-        out, open_ = [], []
+        out, open_ = [], []   # open_: [first, condition, otherwise] of each open block
         for m in _DIRECTIVE.finditer(self.source):
             line = self.source.count(b"\n", 0, m.start()) + 1
-            if m.group(1) != b"endif":
-                open_.append((line, m.group().strip().decode("utf-8", "replace")))
+            if m.group(1) in (b"elif", b"else"):
+                if open_ and not open_[-1][2]:
+                    open_[-1][2] = line
+            elif m.group(1) != b"endif":
+                open_.append([line, m.group().strip().decode("utf-8", "replace"), 0])
             elif open_:
-                first, condition = open_.pop()
-                out.append(Conditional(first, line, condition))
+                first, condition, otherwise = open_.pop()
+                out.append(Conditional(first, line, condition, otherwise))
         return tuple(sorted(out, key=lambda c: c.first))
 
     def _left_out(self, undeclared) -> tuple[str, ...]:
@@ -400,18 +464,35 @@ class _Extractor:
 
     def _has_body(self, cur) -> bool:
         """Bodies are skipped, so a definition is a declarator followed by '{'."""
-        if cur.is_definition():
-            return True
-        end = cur.extent.end
-        if end.file is None or end.file.name != self.clang_path:
-            return False
+        return cur.is_definition() or self._body_start(cur) is not None
+
+    def _body_start(self, cur) -> int | None:
+        """Offset of the '{' opening a function's body, when the file's text has it there."""
+        if cur.is_definition():  # a body clang parsed (files that drive the PM core)
+            body = next((c for c in cur.get_children() if c.kind == CK.COMPOUND_STMT), None)
+            end = body.extent.start if body is not None else None
+        else:
+            end = cur.extent.end
+        if end is None or end.file is None or end.file.name != self.clang_path:
+            return None
         pos = end.offset
         for _ in range(64):
             m = _DECLARATOR_TAIL.match(self.source, pos)
             if not m or m.end() == pos:
                 break
             pos = m.end()
-        return self.source[pos:pos + 1] == b"{"
+        return pos if self.source[pos:pos + 1] == b"{" else None
+
+    def _judge_body(self, fn: Function, cur) -> Function:
+        """A callback with `trivial` set, from its body's text (bodies are not parsed)."""
+        # Defined elsewhere, or by a macro (its name is not written where it
+        # is defined): the text here is not its body.
+        if cur is None or self._word_at(fn.location) != fn.name:
+            return fn
+        start = self._body_start(cur)
+        if start is None:
+            return fn
+        return dataclasses.replace(fn, trivial=_TRIVIAL_BODY.match(self.source, start) is not None)
 
     def _has_initializer_text(self, cur) -> bool:
         if any(t.spelling == "=" for t in cur.get_tokens()):
@@ -746,3 +827,208 @@ class _SequenceBuilder:
             if t.extent.start.offset >= end:
                 return t.spelling
         return ""
+
+
+# -- the file with an option switched off (PM204, PM205) -----------------
+
+# Markers of a function the compiler must not warn about when unused.
+_MARKED_UNUSED = re.compile(rb"\b__(?:maybe|always)_unused\b|__attribute__\s*\(\(\s*(?:__)?unused")
+# The kernel's inline carries __maybe_unused; __used keeps a function anyway.
+_NEVER_WARNED = re.compile(rb"\b(?:inline|__inline__|__inline|__always_inline|__used)\b"
+                           rb"|__attribute__\s*\(\(\s*(?:__)?used")
+# Where the text defines a table, in any branch: `struct dev_pm_ops name` or a macro's first argument.
+_TABLE_DEFINITION = re.compile(rb"\bstruct\s+dev_pm_ops\s+(?:__maybe_unused\s+)?(\w+)"
+                               rb"|\b[A-Z_]*DEV_PM_OPS\(\s*(\w+)")
+_STATIC = re.compile(rb"\bstatic\b")
+_DECL_REF = CK.DECL_REF_EXPR.value
+_RECURSE = 2   # CXChildVisit_Recurse
+# A function marked __maybe_unused: whether it needs to be is for PM204 to judge.
+_MARKED_FUNCTION = re.compile(rb"\b__(?:maybe|always)_unused\b[^;{}=]*\(")
+_PRELUDE_DIRECTIVE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)")
+# A function-like macro: only these can drop or rename the names a file passes them
+# (a helper declared or stubbed with NULL changes no reference to the file's own).
+_PRELUDE_FUNCTION_MACRO = re.compile(r"^\s*#\s*define\s+(\w+)\(")
+_PRELUDE_MACRO = re.compile(r"^\s*#\s*define\s+(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.M)
+
+
+@lru_cache(maxsize=16)
+def _changes_with(options: frozenset[str]) -> re.Pattern:
+    """Text that makes a file reference or define other names of its own when
+    `options` are off: their names (a guard in the file), and the prelude's
+    function-like macros that depend on them (defined under an #if on one, or
+    expanding to such a macro, as SIMPLE_DEV_PM_OPS expands to
+    SET_SYSTEM_SLEEP_PM_OPS). A file with none of it compiles alike either
+    way: parsing it again would tell nothing new."""
+    text = _prelude_text()
+    changing, stack, continued = set(), [], False   # stack: does each open #if name an option?
+    for line in text.splitlines():
+        if continued:   # the body of a macro, not a definition
+            pass
+        elif m := _PRELUDE_DIRECTIVE.match(line):
+            if m.group(1).startswith("if"):
+                stack.append(any(re.search(rf"\b{o}\b", m.group(2)) for o in options))
+            elif m.group(1) == "endif" and stack:
+                stack.pop()
+        elif any(stack) and (m := _PRELUDE_FUNCTION_MACRO.match(line)):
+            changing.add(m.group(1))
+        continued = line.endswith("\\")
+    macros = {m.group(1): set(re.findall(r"\w+", m.group(2))) for m in _PRELUDE_MACRO.finditer(text)}
+    while more := {name for name, body in macros.items() if name not in changing and body & changing}:
+        changing |= more
+    words = sorted(options | changing)
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
+
+
+def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
+                    unknowns: _Unknowns) -> tuple[ConfigFacts, ...]:
+    """Facts for the options given, then for each of options.switch_off off.
+
+    Each configuration is parsed with function bodies, since a call is a
+    reference; it starts from what the main parse learnt about unknown names.
+    """
+    from pmlint.buildneeds import needs
+    from pmlint.kconfig import switched_off, with_dependents
+    if options.flags or not options.switch_off:
+        return ()
+    # Parsed again: each option whose going changes the text the compiler
+    # sees (an option already off changes nothing), unless the tree never
+    # builds the file without it. Others compile as the options given do.
+    needed = needs(path) if path != _STDIN else frozenset()
+    variants, covered = [], set()
+    for option in options.switch_off:
+        gone = with_dependents(option) - covered
+        covered |= gone
+        config = switched_off(options.config, option)
+        if (gone and config != options.config and not with_dependents(option) & needed
+                and _changes_with(frozenset(gone)).search(source)):
+            variants.append((option, config))
+    if not variants and not _MARKED_FUNCTION.search(source):
+        return ()
+    defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(source)}
+    defined |= {(m.group(1) or m.group(2)).decode() for m in _TABLE_DEFINITION.finditer(source)}
+    unknowns = copy.deepcopy(unknowns)   # what the parses below learn, for the next
+    out = [_facts(path, shown, source, dataclasses.replace(options, config=config),
+                  unknowns, option, defined) for option, config in variants]
+    # The options given are parsed too when there is something to compare
+    # with them: a function unused or a name undefined with an option off,
+    # code under a guard (which callers it has), or no other configuration.
+    guards = _guard_lines(source, frozenset(covered))
+    if not out or guards or any(set(f.name for f in c.unused) - set(c.marked) or c.undefined
+                                for c in out):
+        out.insert(0, _facts(path, shown, source, options, unknowns, "", defined))
+    return tuple(out)
+
+
+def _guard_lines(source: bytes, options: frozenset[str]) -> bool:
+    """Whether an #if or #elif of the file names one of the options."""
+    names = b"|".join(re.escape(o.encode()) for o in sorted(options))
+    return re.search(rb"^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif)\b[^\n]*\b(?:" + names + rb")\b",
+                     source, re.M) is not None
+
+
+def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns: _Unknowns,
+           off: str, defined: set[str]) -> ConfigFacts:
+    """Parse in rounds, as the main parse does: a name nothing declares makes
+    clang drop the expression or initializer around it (a call whose argument
+    is a missing header's constant, a driver struct naming a table this
+    configuration leaves out), and with it the references it holds.
+    `unknowns` keeps what each configuration learns about names from
+    elsewhere, so that the next starts from it; the file's own names are
+    declared only for the configuration that lacks them."""
+    args, fixed = _arguments(options)
+    lines = source.split(b"\n")
+    mine = copy.deepcopy(unknowns)
+    undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
+    for _ in range(_MAX_ROUNDS):
+        unsaved = [(path, source), *fixed, (_EXTRAS, mine.header())]
+        try:
+            tu = _index().parse(path, args=args, unsaved_files=unsaved, options=_KEEP_GOING)
+        except cindex.TranslationUnitLoadError:
+            return ConfigFacts(off)
+        for d in tu.diagnostics:
+            m = _UNDECLARED.search(d.spelling)
+            if m and m.group(1) in defined:
+                loc = d.location
+                if loc.file is not None and loc.file.name == path:
+                    undeclared.setdefault(m.group(1), Location(shown, loc.line, loc.column))
+        if not mine.learn(tu, lines, path):
+            break
+    unknowns.names |= mine.names - defined
+    unknowns.types |= mine.types - defined
+    unknowns.macros |= mine.macros
+    for tag, members in mine.structs.items():
+        unknowns.structs.setdefault(tag, set()).update(members)
+    return _FactsWalker(path, shown, source).facts(tu, off, undeclared)
+
+
+class _FactsWalker:
+    """The static functions of one translation unit and the names it references."""
+
+    def __init__(self, path: str, shown: str, source: bytes):
+        self.clang_path, self.path, self.source = path, shown, source
+        self._refs: dict[str, Location] = {}
+        self._visit = cindex.callbacks["cursor_visit"](self._see)
+
+    def _see(self, cursor, parent, data) -> int:
+        # The kind is a field of the cursor: no libclang call for the many others.
+        if cursor._kind_id == _DECL_REF:
+            name = cursor.spelling
+            if name not in self._refs:
+                loc = cursor.location
+                self._refs[name] = Location(self.path, loc.line, loc.column)
+        return _RECURSE
+
+    def _references(self, cursor) -> dict[str, Location]:
+        self._refs = {}
+        cindex.conf.lib.clang_visitChildren(cursor, self._visit, None)
+        return self._refs
+
+    def _head(self, cursor) -> bytes:
+        """The text of a declaration before its name: storage class, attributes, type."""
+        start, name = cursor.extent.start, cursor.location
+        if start.file is None or start.file.name != self.clang_path:
+            return b""
+        return self.source[start.offset:name.offset]
+
+    def facts(self, tu, off: str, undeclared: dict[str, Location]) -> ConfigFacts:
+        internal: dict[str, Function] = {}   # static functions, by name: the definition if any
+        marked, quiet, called, functions, written_static = set(), set(), set(), set(), set()
+        refs: dict[str, Location] = {}
+        for cur in tu.cursor.get_children():
+            if cur.kind not in (CK.FUNCTION_DECL, CK.VAR_DECL):
+                continue
+            f = cur.location.file
+            if f is None or f.name != self.clang_path:
+                continue
+            names = self._references(cur)
+            for name, loc in names.items():
+                refs.setdefault(name, loc)
+            if cur.kind != CK.FUNCTION_DECL:
+                continue
+            name, body = cur.spelling, cur.is_definition()
+            functions.add(name)
+            if body:
+                called.update(n for n in names if n != name)
+            if cur.linkage != cindex.LinkageKind.INTERNAL:
+                continue
+            head = self._head(cur)
+            if _STATIC.search(head):
+                written_static.add(name)
+            if _MARKED_UNUSED.search(head):
+                marked.add(name)
+            if _NEVER_WARNED.search(head):
+                quiet.add(name)
+            if body or name not in internal:
+                loc = cur.location
+                internal[name] = Function(name, Location(self.path, loc.line, loc.column), body, True)
+        # Static only through a header's `static inline` stub: the file's own
+        # function is not built in that configuration (Kbuild leaves it out).
+        internal = {n: f for n, f in internal.items() if n in written_static}
+        unused = [f for f in internal.values() if f.defined and f.name not in refs and f.name not in quiet]
+        undefined = [Use(n, loc) for n, loc in undeclared.items()]
+        undefined += [Use(f.name, refs[f.name]) for f in internal.values()
+                      if not f.defined and f.name in refs]
+        return ConfigFacts(
+            off, tuple(sorted(unused, key=lambda f: f.location)),
+            tuple(sorted(n for n in marked if internal.get(n) and internal[n].defined)),
+            tuple(sorted(undefined, key=lambda u: (u.location, u.name))), tuple(sorted(called & functions)))

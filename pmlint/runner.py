@@ -6,6 +6,7 @@ for the reports that show them) cross back to the main process.
 """
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import signal
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pmlint import scan, workers
 from pmlint.cache import ResultCache
 from pmlint.catalogue import Rule
+from pmlint.checks import COMPARES_CONFIGURATIONS
 from pmlint.engine import evaluate
 from pmlint.filters import inline_suppressed
 from pmlint.model import FileModel, Finding, Problem
@@ -122,7 +124,7 @@ def _source_lines(source: bytes) -> tuple[str, ...]:
 
 
 def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...],
-           cache: ResultCache | None, misses: dict[int, str], jobs: int):
+           cache: ResultCache | None, misses: dict[int, str], jobs: int, build=None):
     """Only candidates not in the cache go to a worker; misses[index] gets their cache key."""
     looked = scan.scan(paths, read_source, PREFILTER, cache, jobs)
     for index, (path, (kind, value)) in enumerate(zip(paths, looked)):
@@ -137,13 +139,23 @@ def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...],
             source, key = value
             if key is not None:
                 misses[index] = key
-            yield True, (path, source, options, rules)
+            yield True, (path, source, build.options(path, options) if build else options, rules)
+
+
+def _parsed_for(options: ParseOptions, rules: tuple[Rule, ...]) -> ParseOptions:
+    """Other configurations are parsed only for the rules that compare them."""
+    if any(r.match["kind"] in COMPARES_CONFIGURATIONS for r in rules):
+        return options
+    return dataclasses.replace(options, switch_off=())
 
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
             jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT,
-            cache: ResultCache | None = None) -> Iterator[FileResult]:
-    """Yield one FileResult per path, in the order given."""
+            cache: ResultCache | None = None, build=None) -> Iterator[FileResult]:
+    """Yield one FileResult per path, in the order given; build, a
+    compdb.CompileDatabase, gives the files it lists their real flags."""
+    rules = tuple(rules)
+    options = _parsed_for(options, rules)
     misses: dict[int, str] = {}
     gave_up: set[str] = set()   # crashed or timed out: never cached, a later run retries
 
@@ -152,7 +164,7 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
         return _failed(payload, reason)
 
     jobs = jobs or os.cpu_count() or 1
-    items = _items(list(paths), options, tuple(rules), cache, misses, jobs)
+    items = _items(list(paths), options, tuple(rules), cache, misses, jobs, build)
     results = workers.run(items, _work, failed, jobs, timeout)
     for index, result in enumerate(results):
         key = misses.pop(index, None)
@@ -166,5 +178,6 @@ def analyse_sources(sources: Iterable[tuple[str, bytes]], options: ParseOptions,
                     timeout: float = workers.DEFAULT_TIMEOUT) -> Iterator[FileResult]:
     """As analyse(), for (path, content) already in memory, such as a patched file."""
     rules = tuple(rules)
+    options = _parsed_for(options, rules)
     items = ((True, (path, source, options, rules)) for path, source in sources)
     yield from workers.run(items, _work, _failed, jobs or os.cpu_count() or 1, timeout)

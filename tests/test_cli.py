@@ -58,6 +58,13 @@ def test_select_and_ignore():
     assert usage.returncode == 2 and "unknown rule" in usage.stderr
 
 
+def test_opt_in_rules_run_only_when_selected():
+    path = FIXTURES / "PM205_fires.c"
+    assert "[PM205]" not in run(path).stdout
+    assert "[PM205]" in run("--select", "PM2", path).stdout
+    assert "[PM205]" in run("--select", "PM205", path).stdout
+
+
 def test_list_rules_and_explain_read_the_catalogue():
     listed = run("--list-rules").stdout
     for rule in catalogue.rules():

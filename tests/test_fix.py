@@ -26,6 +26,9 @@ NOTES = {
     "unparsable.c": ["not fixed: could not analyse line 12"],
     "pm_only_member.c": ["PM201 plugh_pm_ops: callback plugh_resume() keeps the #if on line 18: it "
                          "uses saved_ctrl, which the file declares only under a CONFIG_PM option"],
+    "pm_null_call.c": ["PM201 xyzzy_bus_pm_ops: callback xyzzy_bus_resume() keeps the #if on line 20: "
+                       "it calls pm_generic_resume(), pm_generic_suspend(), which the kernel headers "
+                       "define as NULL when the PM option is off"],
 }
 REFUSED = {"unparsable.c"}
 KERNEL = Path(os.environ.get("PMLINT_KERNEL_TREE", "/work/kernel/linux-source-6.12"))

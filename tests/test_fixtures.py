@@ -46,8 +46,10 @@ def test_every_rule_has_firing_and_clean_fixtures(rule):
 
 def test_every_pm_h_macro_is_covered():
     text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in FILES)
-    prelude = (catalogue.resources.files("pmlint") / "include" / "pmlint_prelude.h").read_text()
+    include = catalogue.resources.files("pmlint") / "include"
+    prelude = "".join((include / name).read_text()
+                      for name in ("pmlint_prelude.h", "pmlint_pm_macros.h"))
     macros = set(re.findall(r"#define ((?:_?[A-Z_]*PM_OPS|PTR_IF|pm_ptr|pm_sleep_ptr))\(", prelude))
     macros -= {"_EXPORT_PM_OPS", "_DISCARD_PM_OPS", "_EXPORT_DEV_PM_OPS", "_EXPORT_DEV_SLEEP_PM_OPS"}
     missing = sorted(m for m in macros if not re.search(rf"\b{m}\(", text))
-    assert not missing
+    assert len(macros) > 30 and not missing  # the headers were read

@@ -250,7 +250,7 @@ def test_checkpatch_clean_run():
 
 
 def source_line(path: str, line: int) -> str:
-    return "+" + Path(path).read_text(encoding="utf-8").splitlines()[line - 1]
+    return "+" + Path(path).read_text(encoding="utf-8", errors="replace").splitlines()[line - 1]
 
 
 def heads(findings: list[dict]) -> list[str]:

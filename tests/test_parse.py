@@ -122,3 +122,22 @@ def test_conditionals_give_the_guards_of_a_line():
                    "#else\nint b;\n#endif\nint c;\n")
     assert model.guards(3) == ["#ifdef CONFIG_PM", "#if IS_ENABLED(CONFIG_OF)"]
     assert model.guards(6) == ["#ifdef CONFIG_PM"] and model.guards(8) == []
+
+
+def test_callback_bodies_are_judged_trivial_from_their_text():
+    src = ("static int a(struct device *d) { }\n"
+           "static int b(struct device *d)\n{\n\t/* x */\n\treturn 0;\n}\n"
+           "static void c(struct device *d) { return; }\n"
+           "static int d(struct device *d) __must_hold(x)\n{\n#ifdef CONFIG_X\n\tf(d);\n#endif\n\treturn 0;\n}\n"
+           "static int e(struct device *d) { return f(d); }\n"
+           "static int f(struct device *d) { return 1; }\n"
+           "static int i(struct device *d) { return -EOPNOTSUPP; }\n"
+           "int g(struct device *d);\n"
+           "static int h(struct device *d) { return 0; }\n"
+           "static const struct dev_pm_ops t = { .freeze = a, .thaw = b, .restore = c,\n"
+           "\t.freeze_late = d, .thaw_early = e, .restore_early = f, .poweroff = g,\n"
+           "\t.freeze_noirq = i };\n")
+    trivial = {f.name: f.trivial for f in _model(src).functions}
+    # h is no table's callback, g has no body here: neither is judged.
+    assert trivial == {"a": True, "b": True, "c": True, "d": False, "e": False, "f": False,
+                       "g": None, "h": None, "i": True}

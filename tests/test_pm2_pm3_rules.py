@@ -53,3 +53,77 @@ def test_pm303_sees_a_driver_with_only_legacy_callbacks():
            b"static struct platform_driver d = { .suspend = s };\n")
     model = analyse_source("drv.c", src, ParseOptions())
     assert evaluate(model, [catalogue.by_id()["PM303"]])
+
+
+def test_switching_pm_sleep_off_takes_what_needs_it():
+    from pmlint.kconfig import switched_off
+    left = switched_off(("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
+                         "CONFIG_PM_GENERIC_DOMAINS_SLEEP", "CONFIG_ACPI"), "CONFIG_PM_SLEEP")
+    assert left == ("CONFIG_PM", "CONFIG_ACPI")
+    assert switched_off(("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_PM_CLK"), "CONFIG_PM") == ()
+
+
+@pytest.mark.parametrize("text, compared", [
+    # pm_sleep_ptr() references `a` in every configuration: nothing to compare.
+    ("{}", []),
+    # Only the facts of the options given, to prove __maybe_unused redundant.
+    ("static int __maybe_unused b(struct device *d) {{ return 0; }}\n{}", [""]),
+    # A guard on CONFIG_PM_SLEEP: CONFIG_PM off compiles as CONFIG_PM_SLEEP off does.
+    ("#ifdef CONFIG_PM_SLEEP\n{}#endif\n", ["", "CONFIG_PM_SLEEP"]),
+    # A guard on CONFIG_PM: CONFIG_PM_SLEEP off changes nothing.
+    ("#ifdef CONFIG_PM\n{}#endif\n", ["", "CONFIG_PM"]),
+    # No guard, and nothing goes unused without CONFIG_PM: no need to parse the options given.
+    ("{}static const struct dev_pm_ops u = {{ SET_RUNTIME_PM_OPS(a, a, NULL) }};\n", ["CONFIG_PM"]),
+])
+def test_a_file_is_parsed_again_only_where_an_option_changes_it(text, compared):
+    plain = ("static int a(struct device *d) { return 0; }\n"
+             "static DEFINE_SIMPLE_DEV_PM_OPS(t, a, a);\n")
+    model = parse_source("drv.c", text.format(plain).encode())
+    assert [c.off for c in model.configurations] == compared
+
+
+def test_pm205_names_the_first_option_that_breaks_the_file():
+    src = ("static int a(struct device *d) { return 0; }\n"
+           "static const struct dev_pm_ops t = { SET_SYSTEM_SLEEP_PM_OPS(a, a) };\n")
+    (msg,) = _messages(src, "PM205")
+    assert msg.startswith("'a' is defined but not used when CONFIG_PM_SLEEP is off")
+    # Already off in the configuration given: nothing to compare for PM_SLEEP, and PM adds nothing.
+    assert _messages(src, "PM205", config=("CONFIG_PM",)) == []
+
+
+def test_pm206_judges_the_branch_that_holds_the_member():
+    def table(first, second):
+        return ("static int a(struct device *d) { return 0; }\n"
+                "static const struct dev_pm_ops t = {\n"
+                f"#ifdef CONFIG_HIBERNATION\n{first}\n#else\n{second}\n#endif\n}};\n")
+    hibernation = ".freeze = a, .thaw = a, .restore = a,"
+    (msg,) = _messages(table(hibernation, ".suspend = a,"), "PM206")
+    assert msg.startswith("'t' has .freeze, .thaw and .restore only under '#ifdef CONFIG_HIBERNATION'")
+    # In the #else branch the members are there exactly when HIBERNATION is off.
+    assert _messages(table(".poweroff = a,", hibernation), "PM206",
+                     config=("CONFIG_PM", "CONFIG_PM_SLEEP")) == []
+
+
+def test_other_configurations_are_parsed_only_for_the_rules_that_compare_them():
+    from expectations import FIXTURES
+    from pmlint.runner import analyse
+    path = str(FIXTURES / "PM205_fires.c")
+    rules = catalogue.by_id()
+    (without,) = analyse([path], ParseOptions(), [rules["PM201"]], jobs=1)
+    (with_,) = analyse([path], ParseOptions(), [rules["PM205"]], jobs=1)
+    assert without.model.configurations == () and with_.model.configurations
+
+
+def test_pm205_skips_configurations_the_tree_never_builds_the_file_in(tmp_path):
+    (tmp_path / "scripts" / "kconfig").mkdir(parents=True)
+    (tmp_path / "Kconfig").write_text('source "drivers/Kconfig"\n')
+    drivers = tmp_path / "drivers"
+    drivers.mkdir()
+    (drivers / "Makefile").write_text("obj-$(CONFIG_FOO) += foo.o\n")
+    (drivers / "Kconfig").write_text("config FOO\n\ttristate \"foo\"\n\tdepends on OF && PM\n")
+    src = ("static int a(struct device *d) { return 0; }\n"
+           "static const struct dev_pm_ops t = { SET_RUNTIME_PM_OPS(a, a, NULL) };\n")
+    (drivers / "foo.c").write_text(src)
+    rule = [catalogue.by_id()["PM205"]]
+    assert evaluate(parse_source("elsewhere/foo.c", src.encode()), rule)
+    assert evaluate(parse_source(str(drivers / "foo.c"), src.encode()), rule) == []

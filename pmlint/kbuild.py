@@ -1,0 +1,55 @@
+"""pmlint as kbuild's source checker: `make C=1 CHECK=pmlint` (C=2: every file).
+
+For each C file it compiles, kbuild runs `$(CHECK) $(CHECKFLAGS) $(c_flags)
+file.c` (scripts/Makefile.build): sparse's flags (-D__linux__ ... -Wbitwise
+--arch=x86 -m64), the compiler's flags, then the file. Like sparse, pmlint
+then parses the file with those flags, ignores the flags it does not need,
+prints its findings to stderr in gcc's format, and exits 0 so that the build
+goes on; `CF=-Wpmlint-error` makes findings fail the build (sparse:
+-Wsparse-error). Nothing is cached: kbuild checks a file only when it
+rebuilds it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from pmlint import catalogue, config
+from pmlint.buildflags import reduce
+from pmlint.filters import apply_config, selected_rules
+from pmlint.formatters import render
+from pmlint.parse import ParseOptions
+from pmlint.report import Report
+
+WERROR = "-Wpmlint-error"
+# Options every compiler command line has and pmlint's own command line does
+# not: seeing one, the arguments are a checker call. The normal command line
+# would reject them, so none of its uses changes meaning.
+_COMPILER_OPTION = re.compile(
+    r"-(?:I|W|f|m|O|g|std=|nostdinc|include|isystem|iquote|idirafter|imacros)|--arch=")
+
+
+def is_checker_call(argv: list[str]) -> bool:
+    return any(_COMPILER_OPTION.match(a) for a in argv)
+
+
+def check(argv: list[str]) -> int:
+    from pmlint.runner import analyse
+    command = reduce(argv)
+    if not command.inputs:
+        print("pmlint: error: compiler options given (kbuild's CHECK=pmlint) but no source file",
+              file=sys.stderr)
+        return 2
+    found = config.find(list(command.inputs))
+    cfg = config.load(found, catalogue.rules()) if found else config.Config()
+    files = [f for f in command.inputs if not cfg.excluded(f)]
+    rules = selected_rules(catalogue.rules(), list(cfg.select), list(cfg.ignore))
+    options = ParseOptions(flags=command.flags, directory=os.getcwd())
+    report = Report(files=len(files))
+    for result in analyse(files, options, rules, jobs=1):
+        report.findings += result.findings
+    report.findings = apply_config(report.findings, cfg)
+    report.sort()
+    sys.stderr.write(render("text", report))
+    return 1 if WERROR in argv and report.findings else 0
