@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -37,7 +38,8 @@ def pmlint(tree, cache, *args, crash=None):
         env["PMLINT_TEST_CRASH"] = crash
     cache_args = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
     return subprocess.run([sys.executable, "-m", "pmlint", "--format", "json", *cache_args,
-                           *map(str, args), str(tree)], capture_output=True, text=True, env=env)
+                           *map(str, args), str(tree)], capture_output=True, text=True, env=env,
+                          cwd=tempfile.gettempdir())  # the installed pmlint, not the checkout
 
 
 def findings(out) -> list[tuple[str, str]]:
@@ -129,7 +131,7 @@ def test_no_cache_reads_and_writes_nothing(tree, tmp_path):
     pmlint(tree, cache)
     before = entries(cache)
     out = subprocess.run([sys.executable, "-m", "pmlint", "--no-cache", "--cache-dir", str(cache),
-                          str(tree)], capture_output=True, text=True,
+                          str(tree)], capture_output=True, text=True, cwd=tempfile.gettempdir(),
                          env=dict(os.environ, PMLINT_TEST_CRASH="PM102"))
     assert "the parser crashed" in out.stdout           # parsed, not taken from the cache
     assert entries(cache) == before
@@ -152,8 +154,8 @@ def test_two_runs_at_once_share_a_cache(tree, tmp_path):
         shutil.copy(FIXTURES / "PM103_fires.c", tree / f"copy{i}.c")
     expected = pmlint(tree, None).stdout
     cmd = [sys.executable, "-m", "pmlint", "--format", "json", "--cache-dir", str(cache), str(tree)]
-    runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
+    runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=tempfile.gettempdir()) for _ in range(2)]
     outs = [r.communicate() for r in runs]
     assert [r.returncode for r in runs] == [1, 1], [err for _, err in outs]
     assert [out for out, _ in outs] == [expected, expected]
