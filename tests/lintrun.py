@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 
 # A driver with one PM101 (freeze without thaw), reported on the table's line.
@@ -42,10 +43,18 @@ class Run:
         return [f["message"] for f in self.doc["findings"] if f["path"] == path and f["rule"] == "PM000"]
 
 
+def pmlint(*args, cwd=None, env: dict | None = None, text: bool = True,
+           **kwargs) -> subprocess.CompletedProcess:
+    """`python -m pmlint ARGS`, by default from a neutral folder: from the checkout's
+    root the source tree would be imported, which lacks the installed pmlint.rules."""
+    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)],
+                          cwd=cwd or tempfile.gettempdir(), capture_output=True, text=text,
+                          env={**os.environ, **(env or {})}, **kwargs)
+
+
 def lint(cwd, *args, stdin: bytes = b"", env: dict | None = None, **kwargs) -> Run:
     """Run pmlint; whatever the input, it must never end in a Python traceback."""
-    proc = subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], cwd=cwd, input=stdin,
-                          capture_output=True, env={**os.environ, **(env or {})}, **kwargs)
+    proc = pmlint(*args, cwd=cwd, env=env, text=False, input=stdin, **kwargs)
     stderr = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr, stderr
     return Run(proc.returncode, proc.stdout, stderr)

@@ -18,6 +18,7 @@ import tempfile
 import pytest
 
 from expectations import FIXTURES
+import lintrun
 
 HEADER_USER = """\
 #include "slots.h"
@@ -33,13 +34,9 @@ static const struct dev_pm_ops foo_pm_ops = {
 
 
 def pmlint(tree, cache, *args, crash=None):
-    env = dict(os.environ)
-    if crash:
-        env["PMLINT_TEST_CRASH"] = crash
-    cache_args = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
-    return subprocess.run([sys.executable, "-m", "pmlint", "--format", "json", *cache_args,
-                           *map(str, args), str(tree)], capture_output=True, text=True, env=env,
-                          cwd=tempfile.gettempdir())  # the installed pmlint, not the checkout
+    cache_args = ["--no-cache"] if cache is None else ["--cache-dir", cache]
+    return lintrun.pmlint("--format", "json", *cache_args, *args, tree,
+                          env={"PMLINT_TEST_CRASH": crash} if crash else None)
 
 
 def findings(out) -> list[tuple[str, str]]:
@@ -130,9 +127,7 @@ def test_no_cache_reads_and_writes_nothing(tree, tmp_path):
     cache = tmp_path / "cache"
     pmlint(tree, cache)
     before = entries(cache)
-    out = subprocess.run([sys.executable, "-m", "pmlint", "--no-cache", "--cache-dir", str(cache),
-                          str(tree)], capture_output=True, text=True, cwd=tempfile.gettempdir(),
-                         env=dict(os.environ, PMLINT_TEST_CRASH="PM102"))
+    out = lintrun.pmlint("--no-cache", "--cache-dir", cache, tree, env={"PMLINT_TEST_CRASH": "PM102"})
     assert "the parser crashed" in out.stdout           # parsed, not taken from the cache
     assert entries(cache) == before
     default = os.environ["PMLINT_CACHE_DIR"]

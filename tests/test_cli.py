@@ -2,20 +2,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
 from expectations import FIXTURES
+from lintrun import pmlint
 from pmlint import __version__, catalogue
 
 
 def run(*args, stdin=None):
-    # From a neutral folder, so that the installed pmlint runs, not the checkout.
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], capture_output=True,
-                          text=True, cwd=tempfile.gettempdir(), input=stdin)
+    return pmlint(*args, input=stdin)
 
 
 def test_version_and_help():

@@ -3,17 +3,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from expectations import FIXTURES
+from lintrun import pmlint
 
 
 def run(cwd, *args):
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd)
+    return pmlint(*args, cwd=cwd)
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import collections
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from expectations import FIXTURES
+from lintrun import pmlint
 from pmlint import fix, fixrun
 from pmlint.parse import ParseOptions
 
@@ -36,8 +36,7 @@ CHECKPATCH = KERNEL / "scripts" / "checkpatch.pl"
 
 
 def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], cwd=cwd,
-                          capture_output=True)
+    return pmlint(*args, cwd=cwd, text=False)
 
 
 def fixed(path: Path) -> Path:

@@ -4,15 +4,13 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from expectations import FIXTURES
+from lintrun import pmlint
 from pmlint import __version__, catalogue
 from pmlint.formatters import render, sarif
 from pmlint.model import Finding
@@ -35,9 +33,7 @@ def make_report(*findings, **kwargs) -> Report:
 
 
 def run(*args):
-    # From a neutral folder, so that the installed pmlint runs, not the checkout.
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], capture_output=True,
-                          text=True, cwd=tempfile.gettempdir())
+    return pmlint(*args)
 
 
 @cache

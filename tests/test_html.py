@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from expectations import FIXTURES
+from lintrun import pmlint
 
 HOSTILE = FIXTURES / "hostile"
 ARTIFACTS = Path(os.environ.get("PMLINT_ARTIFACTS", tempfile.gettempdir()))
@@ -19,8 +18,7 @@ ARTIFACTS = Path(os.environ.get("PMLINT_ARTIFACTS", tempfile.gettempdir()))
 
 def write_report(tmp_path, *paths, name="report.html") -> Path:
     out = tmp_path / name
-    proc = subprocess.run([sys.executable, "-m", "pmlint", "--html", str(out), *map(str, paths)],
-                          capture_output=True, text=True, cwd=tempfile.gettempdir())
+    proc = pmlint("--html", out, *paths)
     assert proc.returncode in (0, 1), proc.stderr
     return out
 

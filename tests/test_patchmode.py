@@ -4,12 +4,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 
 import pytest
 
 from expectations import FIXTURES
+from lintrun import pmlint
 from pmlint.patchmode import PatchError, apply_hunks, parse_series, replay
 
 PATCHES = FIXTURES / "patches"
@@ -18,8 +17,7 @@ FOO_PM101 = "drivers/misc/foo.c:10:32: error: 'foo_pm_ops' sets .freeze but not 
 
 
 def run(*args, cwd=None, stdin=None):
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd or tempfile.gettempdir(), input=stdin)
+    return pmlint(*args, cwd=cwd, input=stdin)
 
 
 def lint_patch(name, *extra):

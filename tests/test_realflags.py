@@ -7,10 +7,9 @@ written per test, since it holds absolute paths.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+import lintrun
 from pmlint.buildflags import reduce
 from pmlint.parse import ParseOptions, parse_source
 
@@ -27,8 +26,7 @@ C_FLAGS = ["-Wp,-MMD,drivers/.widget.o.d", "-nostdinc", "-I./include",
 
 
 def pmlint(*args, cwd=TREE):
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd)
+    return lintrun.pmlint(*args, cwd=cwd)
 
 
 def write_compdb(folder: Path) -> Path:

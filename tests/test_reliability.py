@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 
 from expectations import FIXTURES
+from lintrun import pmlint
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)], capture_output=True,
-                          text=True, cwd=os.path.dirname(str(args[-1])),
-                          env=dict(os.environ, **(env or {})))
+    return pmlint(*args, cwd=os.path.dirname(str(args[-1])), env=env)
 
 
 def _tree(tmp_path, name):
