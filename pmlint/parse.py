@@ -12,8 +12,13 @@ from __future__ import annotations
 import copy
 import ctypes
 import dataclasses
+import glob
+import hashlib
+import multiprocessing.util
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -27,6 +32,7 @@ CK = cindex.CursorKind
 
 # CXTranslationUnit_KeepGoing: a missing #include must not stop the parse.
 _KEEP_GOING = 0x200
+_FOR_SERIALIZATION = 0x10
 _OPTIONS = (cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
             | cindex.TranslationUnit.PARSE_INCOMPLETE | _KEEP_GOING)
 _MAX_ROUNDS = 4
@@ -40,10 +46,17 @@ _DRIVER_MEMBERS = re.compile(
     r"|reset_resume|suspend_late|resume_early)$")
 
 # Members a bus driver struct unknown to the prelude gets, so that its
-# initializer survives; designators it does not have are added per round.
+# initializer survives; with the file's designators (below) and, in bodies,
+# members learnt per round.
 _GENERIC_MEMBERS = ("const char *name; struct module *owner; const void *id_table, *ids;"
                     " void *probe, *remove, *remove_new, *shutdown, *suspend, *resume;"
                     " struct device_driver driver, drv; const struct dev_pm_ops *pm;")
+_GENERIC_NAMES = frozenset(re.findall(r"(\w+)[,;]", _GENERIC_MEMBERS))
+# A designator `.member =` anywhere in the text: every struct pmlint makes up
+# gets them all as members at once, which saves the round that would learn
+# them one struct at a time from "does not refer to any field" errors.
+# (Also `a.b = c` in code: a few more members harm nothing, a look-behind is 10x slower.)
+_DESIGNATOR = re.compile(rb"\.\s*([A-Za-z_]\w*)(?:\s*(?:\.\s*\w+|\[[^]=]*\]))*\s*=(?!=)")
 
 _UNDECLARED = re.compile(r"(?:use of undeclared identifier|call to undeclared function|"
                          r"call to undeclared library function) '(\w+)'")
@@ -53,6 +66,9 @@ _INCOMPLETE = re.compile(r"(?:incomplete type|that is never completed|"
 _NO_FIELD = re.compile(r"field designator '(\w+)' does not refer to any field in type "
                        r"'(?:const )?struct (\w+)'")
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
+# Text without which a struct's initializer cannot set a PM member of a driver.
+_PM_TEXT = re.compile(rb"(?i)pm|suspend|resume|freeze|thaw|restore|poweroff|shutdown")
+_MACRO_DEFINITION = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 # Syntax errors that an unknown function-like macro (an annotation such as
 # __must_hold(x), a DEFINE_FOO(x) at file scope) causes where it is used.
 _SYNTAX = re.compile(r"type specifier missing|expected function body after function declarator"
@@ -127,7 +143,21 @@ def _index() -> cindex.Index:
     lib.clang_EvalResult_getAsLongLong.argtypes = [ctypes.c_void_p]
     lib.clang_EvalResult_getAsLongLong.restype = ctypes.c_longlong
     lib.clang_EvalResult_dispose.argtypes = [ctypes.c_void_p]
-    return cindex.Index.create()
+    lib.clang_Location_isFromMainFile.argtypes = [cindex.SourceLocation]
+    lib.clang_Location_isFromMainFile.restype = ctypes.c_int
+    # Declarations from the precompiled prelude are not the file's: leaving
+    # them out of every walk of the top level saves a third of its cursors.
+    return cindex.Index.create(excludeDecls=True)
+
+
+def _in_file(location: cindex.SourceLocation, path: str) -> bool:
+    """Whether a location is in the file parsed, written there or expanded
+    there from a macro. Written there, the common case, takes one libclang
+    call; asking for the file of where a macro was expanded takes several."""
+    if cindex.conf.lib.clang_Location_isFromMainFile(location):
+        return True
+    f = location.file
+    return f is not None and f.name == path
 
 
 def _evaluate_int(cursor: cindex.Cursor) -> int | None:
@@ -150,11 +180,13 @@ class _Unknowns:
     structs: dict = field(default_factory=dict)  # struct tag -> set of extra member names
     macros: set = field(default_factory=set)     # function-like macros to expand to nothing
     declared: set = field(default_factory=set)   # names the file declares: never invented
+    designators: frozenset = frozenset()          # members every made-up struct gets
 
     def header(self) -> bytes:
         out = [f"#define {m}(...)" for m in sorted(self.macros)]
-        out += [f"struct {tag} {{ {_GENERIC_MEMBERS} {''.join(f' void *{m};' for m in sorted(extra))} }};"
-               for tag, extra in sorted(self.structs.items())]
+        out += [f"struct {tag} {{ {_GENERIC_MEMBERS}"
+                f"{''.join(f' void *{m};' for m in sorted((extra | self.designators) - _GENERIC_NAMES))} }};"
+                for tag, extra in sorted(self.structs.items())]
         out += [f"typedef int {t};" for t in sorted(self.types - self.declared)]
         out += [f"int {n}();" for n in sorted(self.names - self.types - self.declared)]
         return ("\n".join(out) + "\n").encode()
@@ -169,10 +201,8 @@ class _Unknowns:
         invented = self.names | self.types
         # Spelling first: asking a cursor for its file costs several libclang calls.
         for cur in tu.cursor.get_children() if invented else ():
-            if cur.spelling in invented:
-                f = cur.location.file
-                if f is not None and f.name == path:
-                    self.declared.add(cur.spelling)
+            if cur.spelling in invented and _in_file(cur.location, path):
+                self.declared.add(cur.spelling)
         diagnostics = tu.diagnostics
         for d in diagnostics:
             text = d.spelling
@@ -220,8 +250,8 @@ def _prelude_structs() -> frozenset:
     return frozenset(re.findall(r"^struct (\w+) \{", _prelude_text(), re.M))
 
 
-_ARGS = ["-x", "c", "-std=gnu11", "-nostdinc", "-ferror-limit=0", "-fno-spell-checking", "-w",
-         "-include", _CONFIG, "-include", "PRELUDE", "-include", _EXTRAS]
+_LANGUAGE = ["-std=gnu11", "-nostdinc", "-ferror-limit=0", "-fno-spell-checking", "-w"]
+_ARGS = ["-x", "c", *_LANGUAGE, "-include", _CONFIG, "-include", "PRELUDE", "-include", _EXTRAS]
 
 
 # With real flags the kernel's headers are parsed. pmlint's marked table
@@ -235,6 +265,13 @@ _SHADOWED = ("linux/pm.h", "linux/pm_runtime.h", "linux/export.h")
 def _arguments(options: ParseOptions) -> tuple[list[str], list[tuple[str, bytes]]]:
     """clang's arguments and the unsaved files they name: headerless or with real flags."""
     if not options.flags:
+        pch = _precompiled(options.config)
+        if pch is not None and not os.path.exists(pch):   # a clean-up of the temporary directory
+            _pch_directory.cache_clear()
+            _precompiled.cache_clear()
+            pch = _precompiled(options.config)
+        if pch is not None:
+            return ["-x", "c", *_LANGUAGE, "-include-pch", pch, "-include", _EXTRAS], []
         return ([_prelude_path() if a == "PRELUDE" else a for a in _ARGS],
                 [(_CONFIG, _config_header(options.config))])
     args = ["-x", "c", "-ferror-limit=0", "-fno-spell-checking",
@@ -247,6 +284,68 @@ def _arguments(options: ParseOptions) -> tuple[list[str], list[tuple[str, bytes]
 def _shadow_headers() -> list[tuple[str, bytes]]:
     return [(f"{_SHADOW}/{h}", f'#include_next <{h}>\n#include "{_pm_macros_path()}"\n'.encode())
             for h in _SHADOWED]
+
+
+@lru_cache(maxsize=8)
+def _precompiled(config: tuple[str, ...]) -> str | None:
+    """The configuration and the prelude as a precompiled header, or None if it
+    cannot be made (then they are parsed as text, with the same result).
+
+    Parsing them anew cost a third of each parse. A PCH must be a file: it
+    goes in a directory of this process's own, removed when the process ends
+    (a worker killed on a timeout leaves it: the next run's sweep removes it).
+    It is written by a child process: writing one makes LLVM install signal
+    handlers that would outlive it here and change how this process dies.
+    """
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        directory = _pch_directory()
+        digest = hashlib.sha256(repr(config).encode()).hexdigest()[:16]
+        header, pch = os.path.join(directory, f"{digest}.h"), os.path.join(directory, f"{digest}.pch")
+        with open(header, "wb") as f:
+            f.write(_config_header(config) + f'#include "{_prelude_path()}"\n'.encode())
+        pid = os.fork()
+        if pid == 0:   # the child: never returns
+            code = 1
+            try:
+                tu = _index().parse(header, args=["-x", "c-header", *_LANGUAGE],
+                                    options=_FOR_SERIALIZATION)
+                if not any(d.severity >= cindex.Diagnostic.Error for d in tu.diagnostics):
+                    tu.save(pch)
+                    code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        return pch if status == 0 and os.path.exists(pch) else None
+    except OSError:
+        return None
+
+
+_PCH_PREFIX = "pmlint-pch-"
+
+
+@lru_cache(maxsize=1)
+def _pch_directory() -> str:
+    _sweep_pch_directories()
+    directory = tempfile.mkdtemp(prefix=f"{_PCH_PREFIX}{os.getpid()}-")
+    # Run at the exit of the main process and of multiprocessing's workers alike.
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(directory, True), exitpriority=0)
+    return directory
+
+
+def _sweep_pch_directories() -> None:
+    """Remove what processes of this user that are gone left behind."""
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{_PCH_PREFIX}*")):
+        pid = os.path.basename(path)[len(_PCH_PREFIX):].split("-")[0]
+        try:
+            if os.stat(path).st_uid != os.getuid() or not pid.isdigit():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 @lru_cache(maxsize=8)
@@ -267,7 +366,7 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     if options.flags and path != "-":   # relative paths in the flags start elsewhere
         clang_name = os.path.abspath(clang_name)
     path, shown = clang_name, path
-    unknowns = _Unknowns()
+    unknowns = _Unknowns(designators=frozenset(m.decode() for m in _DESIGNATOR.findall(source)))
     lines = source.split(b"\n")
     args, fixed = _arguments(options)
     # Bodies matter only in code that drives the PM core itself (PM4xx).
@@ -298,6 +397,7 @@ class _Extractor:
         self.source = source
         self.lines = source.split(b"\n")
         self.tu = tu
+        self._pm_macro_names = None
         self.syntax_errors = [
             (d.location.line, d.spelling) for d in tu.diagnostics
             if d.severity >= cindex.Diagnostic.Error and _BROKEN.search(d.spelling)
@@ -305,8 +405,7 @@ class _Extractor:
 
     # -- locations and source text ------------------------------------
     def _in_main(self, cursor) -> bool:
-        f = cursor.location.file
-        return f is not None and f.name == self.clang_path
+        return _in_file(cursor.location, self.clang_path)
 
     def _loc(self, cursor) -> Location:
         loc = cursor.location
@@ -527,6 +626,8 @@ class _Extractor:
         return [Problem(self.path, f"{reason}; the code after it may not be analysed", line, column)]
 
     def _driver(self, cur, tag: str) -> DriverObject | None:
+        if tag != "xenbus_driver" and not self._may_set_pm(cur):
+            return None
         init = self._init_list(cur)
         if init is None:
             return None
@@ -534,6 +635,25 @@ class _Extractor:
         if not slots and tag != "xenbus_driver":
             return None
         return DriverObject(cur.spelling, tag, self._loc(cur), slots)
+
+    def _may_set_pm(self, cur) -> bool:
+        """Whether a struct's initializer can set a PM member: its text names one,
+        or names a macro of the file's that does. Walking the initializers of
+        the many structs that cannot (regmap, clock, ops tables) was a tenth
+        of the time spent on a driver."""
+        ext = cur.extent
+        start, end = ext.start, ext.end
+        if start.file is None or start.file.name != self.clang_path:
+            return True
+        text = self.source[start.offset:end.offset + 1]
+        return _PM_TEXT.search(text) is not None or any(
+            re.search(rb"\b%s\b" % name, text) for name in self._pm_macros())
+
+    def _pm_macros(self) -> list[bytes]:
+        if self._pm_macro_names is None:
+            self._pm_macro_names = [m.group(1) for m in _MACRO_DEFINITION.finditer(self.source)
+                                    if _PM_TEXT.search(m.group(2))]
+        return self._pm_macro_names
 
     def _members(self, init, ctype, wanted=None) -> tuple[Slot, ...]:
         """The non-NULL members, as C sets them: a later initializer of a member
@@ -550,8 +670,8 @@ class _Extractor:
         value (its tokens, its macros) is the costly part, and a driver
         struct has many members that are not about PM.
         """
-        fields = _field_names(ctype)
-        index = 0
+        fields = None   # member names: asked for only when a value is positional
+        index, named = 0, []   # a positional value's member; designators since it was set
         for item in init.get_children():
             kids = list(item.get_children())
             refs = []
@@ -560,12 +680,16 @@ class _Extractor:
             if refs:
                 value = kids[len(refs)] if len(kids) > len(refs) else None
                 path = refs
-                if refs[0] in fields:
-                    index = fields.index(refs[0]) + 1
-            elif item.kind == CK.UNEXPOSED_EXPR and self._designator_text(item):
-                path = self._designator_text(item)
+                named.append(refs[0])
+            elif item.kind == CK.UNEXPOSED_EXPR and (designated := self._designator_text(item)):
+                path = designated
                 value = kids[-1] if kids else None
             else:
+                if fields is None:
+                    fields = _field_names(ctype)
+                # C: a positional value sets the member after the last one designated.
+                index = next((fields.index(n) + 1 for n in reversed(named) if n in fields), index)
+                named = []
                 if index >= len(fields):
                     continue
                 path, value = [fields[index]], item
@@ -612,8 +736,12 @@ def _struct_tag(ctype) -> str | None:
 
 
 def _field_names(ctype) -> list[str]:
+    """Member names in order; none for a struct pmlint made up, whose order means nothing."""
     t = ctype.get_canonical()
     if t.kind != cindex.TypeKind.RECORD:
+        return []
+    where = t.get_declaration().location.file
+    if where is not None and where.name == _EXTRAS:
         return []
     return [f.spelling for f in t.get_fields()]
 
@@ -906,7 +1034,11 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
         return ()
     defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(source)}
     defined |= {(m.group(1) or m.group(2)).decode() for m in _TABLE_DEFINITION.finditer(source)}
-    unknowns = copy.deepcopy(unknowns)   # what the parses below learn, for the next
+    # What the parses below learn, for the next. They parse bodies, where a
+    # made-up member used as an index or in arithmetic must stay unknown (as a
+    # void * it breaks the expression and drops the references in it): no
+    # designators as members here, they are learnt one error at a time.
+    unknowns = dataclasses.replace(copy.deepcopy(unknowns), designators=frozenset())
     out = [_facts(path, shown, source, dataclasses.replace(options, config=config),
                   unknowns, option, defined) for option, config in variants]
     # The options given are parsed too when there is something to compare

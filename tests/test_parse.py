@@ -141,3 +141,29 @@ def test_callback_bodies_are_judged_trivial_from_their_text():
     # h is no table's callback, g has no body here: neither is judged.
     assert trivial == {"a": True, "b": True, "c": True, "d": False, "e": False, "f": False,
                        "g": None, "h": None, "i": True}
+
+
+def test_positional_values_of_a_struct_pmlint_made_up_are_no_members():
+    # svga_timing_regs is in no header pmlint knows: its member order is made
+    # up, so positional values must not land on its made-up suspend/resume.
+    values = ", ".join(f"r{i}" for i in range(12))
+    model = _model(f"static const struct svga_timing_regs regs = {{ {values} }};\n"
+                   "static struct pci_driver drv = { .name = \"x\", .suspend = xs, .resume = xr };\n")
+    assert [(d.name, [(s.name, s.callback) for s in d.slots]) for d in model.drivers] == [
+        ("drv", [("suspend", "xs"), ("resume", "xr")])]
+
+
+def test_a_driver_set_by_a_macro_of_the_file_is_found():
+    model = _model("#define MY_DRIVER(n, ops) { .name = n, .driver = { .pm = ops } }\n"
+                   "static const struct dev_pm_ops my_pm = { .freeze = f, .thaw = t };\n"
+                   "static struct platform_driver drv = MY_DRIVER(\"x\", &my_pm);\n")
+    assert [(d.name, [(s.name, s.callback) for s in d.slots]) for d in model.drivers] == [
+        ("drv", [("driver.pm", "my_pm")])]
+
+
+def test_members_named_only_by_designators_survive_in_one_round():
+    # A bus struct pmlint does not know gets every designator of the file as a member.
+    model = _model("static const struct dev_pm_ops p = { .freeze = f, .thaw = t, .restore = r };\n"
+                   "static struct foo_driver drv = { .foo_id = ids, .flags = 1, .driver.pm = &p };\n")
+    assert [(d.type, [(s.name, s.callback) for s in d.slots]) for d in model.drivers] == [
+        ("foo_driver", [("driver.pm", "p")])]

@@ -1,0 +1,101 @@
+"""Files the pre-filter rejected are not read again while unchanged (pmlint.skipindex).
+
+The reader given to scan() logs every path it is asked for, from whichever
+pool process reads it, so a test sees exactly which files a run read.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lintrun import DRIVER
+from pmlint import scan, skipindex
+from pmlint.cache import ResultCache
+from pmlint.parse import ParseOptions
+from pmlint.runner import PREFILTER, read_source
+
+FILES = 600   # above the size from which scan() uses a pool and the index
+
+
+class LoggingReader:
+    def __init__(self, log):
+        self.log = log
+
+    def __call__(self, path: str) -> bytes:
+        with open(self.log, "a") as f:
+            f.write(path + "\n")
+        return read_source(path)
+
+    def paths(self) -> list[str]:
+        text = self.log.read_text() if self.log.exists() else ""
+        self.log.write_text("")
+        return text.split()
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = tmp_path / "tree"
+    root.mkdir()
+    paths = []
+    for i in range(FILES):
+        p = root / f"f{i:04d}.c"
+        p.write_bytes(DRIVER if i % 100 == 0 else b"int x;\n")
+        paths.append(str(p))
+    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)   # younger files are never trusted unread
+    return paths
+
+
+def run(paths, cache, reader) -> list[str]:
+    return [kind for kind, _ in scan.scan(paths, reader, PREFILTER, cache, 2)]
+
+
+def test_unchanged_rejected_files_are_not_read_again(tree, tmp_path):
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    first = run(tree, cache, reader)
+    assert sorted(reader.paths()) == sorted(tree)
+    assert first.count(scan.WORK) == FILES // 100
+    second = run(tree, cache, reader)
+    assert second == first
+    assert sorted(reader.paths()) == sorted(p for p, k in zip(tree, first) if k != scan.SKIP)
+
+
+def test_a_changed_file_is_read_and_judged_again(tree, tmp_path):
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    run(tree, cache, reader)
+    with open(tree[1], "wb") as f:   # same size would not be enough to hide it: times change too
+        f.write(DRIVER)
+    kinds = run(tree, cache, reader)
+    assert kinds[1] == scan.WORK
+    assert tree[1] in reader.paths()
+
+
+def test_a_damaged_index_is_ignored(tree, tmp_path):
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    first = run(tree, cache, reader)
+    index = [p for p in (tmp_path / "cache").iterdir() if p.name.startswith("skip-")]
+    assert len(index) == 1
+    index[0].write_bytes(index[0].read_bytes()[:-10])
+    reader.paths()
+    assert run(tree, cache, reader) == first
+    assert sorted(reader.paths()) == sorted(tree)
+
+
+def test_files_changed_just_before_are_not_recorded(tmp_path):
+    root = tmp_path / "tree"
+    root.mkdir()
+    paths = [str(root / f"f{i:04d}.c") for i in range(FILES)]
+    for p in paths:
+        with open(p, "wb") as f:
+            f.write(b"int x;\n")
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    run(paths, cache, reader)
+    reader.paths()
+    run(paths, cache, reader)
+    assert sorted(reader.paths()) == sorted(paths)
+    assert not any(p.name.startswith("skip-") for p in (tmp_path / "cache").iterdir()) \
+        if (tmp_path / "cache").exists() else True
