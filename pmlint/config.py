@@ -41,10 +41,14 @@ class Config:
         return rel.replace(os.sep, "/")
 
     def excluded(self, path: str) -> bool:
+        if not self.exclude:   # the usual case: no path arithmetic for each of a tree's files
+            return False
         rel = self.relative(path)
         return any(fnmatch.fnmatch(rel, pat) for pat in self.exclude)
 
     def ignored_here(self, path: str, rule_id: str) -> bool:
+        if not self.per_file_ignores:
+            return False
         rel = self.relative(path)
         return any(fnmatch.fnmatch(rel, pat) and any(rule_id.startswith(p) for p in ids)
                    for pat, ids in self.per_file_ignores.items())

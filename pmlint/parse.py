@@ -9,6 +9,7 @@ diagnostics reported as unknown, until nothing new is learnt.
 """
 from __future__ import annotations
 
+import codecs
 import copy
 import ctypes
 import dataclasses
@@ -148,6 +149,23 @@ def _index() -> cindex.Index:
     # Declarations from the precompiled prelude are not the file's: leaving
     # them out of every walk of the top level saves a third of its cursors.
     return cindex.Index.create(excludeDecls=True)
+
+
+codecs.register_error("pmlint-byte", lambda e: ("?" * (e.end - e.start), e.end))
+
+
+def _as_utf8(source: bytes) -> bytes:
+    """The source as clang is given it: each byte that is not UTF-8 becomes '?'.
+
+    The Python bindings decode every name and token as strict UTF-8, and a
+    stray Latin-1 byte in an identifier made them raise. Byte for byte, so
+    that offsets into the file's own text stay right.
+    """
+    try:
+        source.decode("utf-8")
+        return source
+    except UnicodeDecodeError:
+        return source.decode("utf-8", "pmlint-byte").encode("utf-8")
 
 
 def _in_file(location: cindex.SourceLocation, path: str) -> bool:
@@ -375,7 +393,7 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
     tu = None
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, source), *fixed, (_EXTRAS, unknowns.header())]
+        unsaved = [(path, _as_utf8(source)), *fixed, (_EXTRAS, unknowns.header())]
         try:
             tu = index.parse(path, args=args, unsaved_files=unsaved, options=flags)
         except cindex.TranslationUnitLoadError as exc:
@@ -1072,7 +1090,7 @@ def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns
     mine = copy.deepcopy(unknowns)
     undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, source), *fixed, (_EXTRAS, mine.header())]
+        unsaved = [(path, _as_utf8(source)), *fixed, (_EXTRAS, mine.header())]
         try:
             tu = _index().parse(path, args=args, unsaved_files=unsaved, options=_KEEP_GOING)
         except cindex.TranslationUnitLoadError:

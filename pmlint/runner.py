@@ -126,8 +126,10 @@ def _source_lines(source: bytes) -> tuple[str, ...]:
 def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...],
            cache: ResultCache | None, misses: dict[int, str], jobs: int, build=None):
     """Only candidates not in the cache go to a worker; misses[index] gets their cache key."""
-    looked = scan.scan(paths, read_source, PREFILTER, cache, jobs)
-    for index, (path, (kind, value)) in enumerate(zip(paths, looked)):
+    # Run to its end (not zip with paths, which stops one short): the scan
+    # saves what it learnt about rejected files when it finishes.
+    for index, (kind, value) in enumerate(scan.scan(paths, read_source, PREFILTER, cache, jobs)):
+        path = paths[index]
         if kind == scan.ERROR:
             yield False, _failed((path, None, options, rules), value)
         elif kind == scan.SKIP:
@@ -153,7 +155,11 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
             jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT,
             cache: ResultCache | None = None, build=None) -> Iterator[FileResult]:
     """Yield one FileResult per path, in the order given; build, a
-    compdb.CompileDatabase, gives the files it lists their real flags."""
+    compdb.CompileDatabase, gives the files it lists their real flags.
+
+    With a cache, a result's model holds only its tables, all a report
+    shows besides findings: decoding whole models (every function, every
+    #if block) was most of what a warm run did."""
     rules = tuple(rules)
     options = _parsed_for(options, rules)
     misses: dict[int, str] = {}
@@ -168,6 +174,9 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
     results = workers.run(items, _work, failed, jobs, timeout)
     for index, result in enumerate(results):
         key = misses.pop(index, None)
+        if cache is not None:
+            result = dataclasses.replace(result, model=FileModel(result.model.path,
+                                                                 tables=result.model.tables))
         if key is not None and result.model.path not in gave_up:
             cache.put(key, result.model, result.findings, result.lines is not None)
         yield result

@@ -74,6 +74,14 @@ def test_non_utf8_source_is_parsed():
     assert t.slot_map["thaw"] == "b"
 
 
+def test_a_byte_not_utf8_in_a_name_is_no_crash():
+    # Found by the fuzzer: libclang's bindings decode names and tokens as strict UTF-8.
+    src = (b"static struct dev_pm_ops next_pm = { .freeze = s, .thaw = r };\n"
+           b"static struct dev_pm_ops\x80f{oo_pm_ops = {\n\tSYSTEM_SLEEP_PM_OPS(s, r)\n};\n")
+    model = parse_source("x.c", src)
+    assert [(t.name, t.slot_map) for t in model.tables] == [("next_pm", {"freeze": "s", "thaw": "r"})]
+
+
 def test_slot_macros_see_through_wrapper_macros():
     model = _model("#define FOO_PM SET_SYSTEM_SLEEP_PM_OPS(a, b)\n"
                    "#define FOO_PTR pm_ptr(&t)\n"

@@ -99,3 +99,13 @@ def test_files_changed_just_before_are_not_recorded(tmp_path):
     assert sorted(reader.paths()) == sorted(paths)
     assert not any(p.name.startswith("skip-") for p in (tmp_path / "cache").iterdir()) \
         if (tmp_path / "cache").exists() else True
+
+
+def test_a_run_of_pmlint_records_and_then_trusts_the_index(tree, tmp_path):
+    import lintrun
+    cache = tmp_path / "cache"
+    args = ("--format", "json", "--cache-dir", str(cache), str(tmp_path / "tree"))
+    first = lintrun.pmlint(*args)
+    assert [p.name for p in cache.iterdir() if p.name.startswith("skip-")], "no index written"
+    second = lintrun.pmlint(*args)
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Where a cold run's time goes, per file the pre-filter lets through.
+
+Usage: python bench/parse_cost.py [TREE] [--files N] [--seed S]
+
+Takes N candidate files of TREE at random (a seeded sample, so that runs
+compare), parses each in this process as a worker does, and prints the CPU
+per file spent in libclang's parses, in learning what the file leaves
+undeclared, and in walking the result into the model; the number of parses
+per file; and two floors: one bare parse per file with pmlint's arguments
+and nothing else, and the same for an empty file (the fixed cost of a
+parse). The whole-tree cold time is about candidates x per-file CPU / cores.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from clang import cindex  # noqa: E402
+from pmlint import discover, parse, scan  # noqa: E402
+from pmlint.runner import PREFILTER, read_source  # noqa: E402
+
+DEFAULT_TREES = ("/usr/src/linux-source-6.12", "/work/kernel/linux-source-6.12")
+
+
+def _timed(owner, name: str, spent: collections.Counter, calls: collections.Counter) -> None:
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[name] += time.process_time() - start
+            calls[name] += 1
+    setattr(owner, name, wrapper)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("tree", nargs="?", default=next((t for t in DEFAULT_TREES if os.path.isdir(t)), "."))
+    ap.add_argument("--files", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    files, _ = discover.discover([args.tree])
+    sources = {}
+    for path in files:
+        source = read_source(path)
+        if scan.is_candidate(source, PREFILTER):
+            sources[path] = source
+    sample = random.Random(args.seed).sample(sorted(sources), min(args.files, len(sources)))
+    print(f"tree: {args.tree}  files: {len(files)}  candidates: {len(sources)}  sample: {len(sample)}")
+
+    options = parse.ParseOptions(switch_off=())   # as a default run: no configuration rules
+    parse.parse_source("warm-up.c", b"int x;\n", options)
+    spent, calls = collections.Counter(), collections.Counter()
+    _timed(cindex.Index, "parse", spent, calls)
+    _timed(parse._Unknowns, "learn", spent, calls)
+    _timed(parse._Extractor, "model", spent, calls)
+    start = time.process_time()
+    for path in sample:
+        parse.parse_source(path, sources[path], options)
+    total = time.process_time() - start
+    n = len(sample)
+    print(f"pmlint's parse_source: {1000 * total / n:.1f} ms CPU per file, "
+          f"{calls['parse'] / n:.2f} libclang parses per file")
+    for name, label in (("parse", "libclang parses"), ("learn", "learning unknowns"),
+                        ("model", "walking into the model")):
+        print(f"  {label:<24} {1000 * spent[name] / n:6.1f} ms  ({100 * spent[name] / total:.0f}%)")
+    rest = total - sum(spent.values())
+    print(f"  {'the rest':<24} {1000 * rest / n:6.1f} ms  ({100 * rest / total:.0f}%)")
+
+    index = parse._index()
+    parse_args, fixed = parse._arguments(options)
+    for label, texts in (("one bare parse per file", [(p, sources[p]) for p in sample]),
+                         ("one parse of an empty file", [("empty.c", b"int x;\n")] * n)):
+        start = time.process_time()
+        for path, source in texts:
+            index.parse(path, args=parse_args, unsaved_files=[(path, source), *fixed,
+                                                               (parse._EXTRAS, b"")],
+                        options=parse._OPTIONS)
+        print(f"floor, {label}: {1000 * (time.process_time() - start) / n:.1f} ms CPU")
+    print(f"estimate for the tree: {len(sources)} candidates x {1000 * total / n:.1f} ms "
+          f"= {len(sources) * total / n:.0f} s CPU, {len(sources) * total / n / (os.cpu_count() or 1):.0f} s "
+          f"on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
