@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from clang import cindex
 
@@ -213,7 +214,7 @@ class _Unknowns:
         return (len(self.names), len(self.types), len(self.macros), len(self.declared),
                 sum(len(v) + 1 for v in self.structs.values()))
 
-    def learn(self, tu, lines: list[bytes], path: str) -> bool:
+    def learn(self, tu, diagnostics: list[_Diagnostic], lines: list[bytes], path: str) -> bool:
         """Take in what a round's diagnostics say is unknown; True if anything is new."""
         before = self._size()
         invented = self.names | self.types
@@ -221,13 +222,11 @@ class _Unknowns:
         for cur in tu.cursor.get_children() if invented else ():
             if cur.spelling in invented and _in_file(cur.location, path):
                 self.declared.add(cur.spelling)
-        diagnostics = tu.diagnostics
         for d in diagnostics:
-            text = d.spelling
+            text = d.text
             if _SYNTAX.search(text):
-                loc = d.location
-                if loc.file is not None and loc.file.name == path and 0 < loc.line <= len(lines):
-                    m = _CALL_AT.match(lines[loc.line - 1], max(loc.column - 1, 0))
+                if d.here and 0 < d.line <= len(lines):
+                    m = _CALL_AT.match(lines[d.line - 1], max(d.column - 1, 0))
                     if m and m.group(1).decode() not in _known_macros():
                         self.macros.add(m.group(1).decode())
             elif m := _UNDECLARED.search(text):
@@ -239,6 +238,25 @@ class _Unknowns:
             elif (m := _NO_FIELD.search(text)) and m.group(2) in self.structs:
                 self.structs[m.group(2)].add(m.group(1))
         return self._size() != before
+
+
+class _Diagnostic(NamedTuple):
+    text: str
+    error: bool   # an error or worse, not a warning or a note
+    here: bool    # in the file parsed (line and column are 0 elsewhere)
+    line: int
+    column: int
+
+
+def _diagnostics(tu: cindex.TranslationUnit, path: str) -> list[_Diagnostic]:
+    """A round's diagnostics, read from libclang once for all who look at them."""
+    out = []
+    for d in tu.diagnostics:
+        loc = d.location
+        here = _in_file(loc, path)
+        out.append(_Diagnostic(d.spelling, d.severity >= cindex.Diagnostic.Error, here,
+                               loc.line if here else 0, loc.column if here else 0))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -391,17 +409,18 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     flags = _OPTIONS
     if _PM_CORE_CALL.search(source):
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
-    tu = None
+    text = _as_utf8(source)
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, _as_utf8(source)), *fixed, (_EXTRAS, unknowns.header())]
+        unsaved = [(path, text), *fixed, (_EXTRAS, unknowns.header())]
         try:
             tu = index.parse(path, args=args, unsaved_files=unsaved, options=flags)
         except cindex.TranslationUnitLoadError as exc:
             return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
-        if not unknowns.learn(tu, lines, path):
+        diagnostics = _diagnostics(tu, path)
+        if not unknowns.learn(tu, diagnostics, lines, path):
             break
     undeclared = unknowns.names - unknowns.types - unknowns.declared
-    model = _Extractor(path, shown, source, tu).model(undeclared)
+    model = _Extractor(path, shown, source, tu, diagnostics).model(undeclared)
     facts = _configurations(path, shown, source, options, unknowns)
     return dataclasses.replace(model, configurations=facts) if facts else model
 
@@ -409,17 +428,17 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
 class _Extractor:
     """Walk one translation unit's top-level declarations of the main file."""
 
-    def __init__(self, path: str, shown: str, source: bytes, tu: cindex.TranslationUnit):
+    def __init__(self, path: str, shown: str, source: bytes, tu: cindex.TranslationUnit,
+                 diagnostics: list[_Diagnostic]):
         self.clang_path = path   # the name clang knows the file by
         self.path = shown        # the name locations report
         self.source = source
         self.lines = source.split(b"\n")
         self.tu = tu
         self._pm_macro_names = None
-        self.syntax_errors = [
-            (d.location.line, d.spelling) for d in tu.diagnostics
-            if d.severity >= cindex.Diagnostic.Error and _BROKEN.search(d.spelling)
-            and d.location.file is not None and d.location.file.name == self.clang_path]
+        self.diagnostics = diagnostics
+        self.syntax_errors = [(d.line, d.text) for d in diagnostics
+                              if d.error and d.here and _BROKEN.search(d.text)]
 
     # -- locations and source text ------------------------------------
     def _in_main(self, cursor) -> bool:
@@ -624,20 +643,18 @@ class _Extractor:
     def _skipped_text(self) -> list[Problem]:
         """A problem at the first error after which clang skipped text it did not parse."""
         found = []
-        for d in self.tu.diagnostics:
-            loc = d.location
-            if (d.severity < cindex.Diagnostic.Error or loc.file is None
-                    or loc.file.name != self.clang_path):
+        for d in self.diagnostics:
+            if not (d.error and d.here):
                 continue
-            if _SKIPS_TEXT.search(d.spelling):
-                reason = d.spelling
+            if _SKIPS_TEXT.search(d.text):
+                reason = d.text
             else:
-                line = self.lines[loc.line - 1] if 0 < loc.line <= len(self.lines) else b""
+                line = self.lines[d.line - 1] if 0 < d.line <= len(self.lines) else b""
                 quote = re.search(rb"[\"']", _CLOSED.sub(b"", line))
                 if not quote:
                     continue
                 reason = f"missing terminating {quote.group().decode()} character"
-            found.append((loc.line, loc.column, reason))
+            found.append((d.line, d.column, reason))
         if not found:
             return []
         line, column, reason = min(found)
@@ -1089,19 +1106,19 @@ def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns
     lines = source.split(b"\n")
     mine = copy.deepcopy(unknowns)
     undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
+    text = _as_utf8(source)
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, _as_utf8(source)), *fixed, (_EXTRAS, mine.header())]
+        unsaved = [(path, text), *fixed, (_EXTRAS, mine.header())]
         try:
             tu = _index().parse(path, args=args, unsaved_files=unsaved, options=_KEEP_GOING)
         except cindex.TranslationUnitLoadError:
             return ConfigFacts(off)
-        for d in tu.diagnostics:
-            m = _UNDECLARED.search(d.spelling)
-            if m and m.group(1) in defined:
-                loc = d.location
-                if loc.file is not None and loc.file.name == path:
-                    undeclared.setdefault(m.group(1), Location(shown, loc.line, loc.column))
-        if not mine.learn(tu, lines, path):
+        diagnostics = _diagnostics(tu, path)
+        for d in diagnostics:
+            m = _UNDECLARED.search(d.text)
+            if m and m.group(1) in defined and d.here:
+                undeclared.setdefault(m.group(1), Location(shown, d.line, d.column))
+        if not mine.learn(tu, diagnostics, lines, path):
             break
     unknowns.names |= mine.names - defined
     unknowns.types |= mine.types - defined
