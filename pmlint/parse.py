@@ -34,6 +34,8 @@ CK = cindex.CursorKind
 
 # CXTranslationUnit_KeepGoing: a missing #include must not stop the parse.
 _KEEP_GOING = 0x200
+_DECL_REF, _TYPE_REF = CK.DECL_REF_EXPR.value, CK.TYPE_REF.value
+_RECURSE = 2   # CXChildVisit_Recurse
 _FOR_SERIALIZATION = 0x10
 _OPTIONS = (cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
             | cindex.TranslationUnit.PARSE_INCOMPLETE | _KEEP_GOING)
@@ -576,8 +578,7 @@ class _Extractor:
         written = init is not None or self._has_initializer_text(cur)
         slots = self._members(init, cur.type) if init is not None else ()
         # Also the names pm_sleep_ptr() drops: the compiler still needs them declared.
-        refers_to = () if init is None else tuple(dict.fromkeys(
-            c.spelling for c in init.walk_preorder() if c.kind == CK.DECL_REF_EXPR))
+        refers_to = () if init is None else tuple(dict.fromkeys(_spellings_below(init, _DECL_REF)))
         complete = True
         if written and init is None:
             complete = False
@@ -807,9 +808,26 @@ def _unwrap(cursor):
 
 def _macros(cursor) -> tuple[str, ...]:
     """The pm.h macros a value went through, outermost first (the prelude's markers)."""
-    names = (c.spelling[len(_VIA):] for c in cursor.walk_preorder()
-             if c.kind == CK.TYPE_REF and c.spelling.startswith(_VIA))
+    if cursor.kind == CK.TYPE_REF:   # the value itself: not below it
+        return (cursor.spelling[len(_VIA):],) if cursor.spelling.startswith(_VIA) else ()
+    names = (n[len(_VIA):] for n in _spellings_below(cursor, _TYPE_REF) if n.startswith(_VIA))
     return tuple(dict.fromkeys(names))
+
+
+def _spellings_below(cursor, kind: int) -> list[str]:
+    """The names of the cursors of one kind below a cursor, in source order.
+
+    A raw libclang visit: the kind is a field of each cursor passed, so the
+    many others cost no call, where walk_preorder() builds a Python object
+    for every node of the subtree."""
+    found = []
+
+    def visit(child, parent, data) -> int:
+        if child._kind_id == kind:
+            found.append(cindex.conf.lib.clang_getCursorSpelling(child))
+        return _RECURSE
+    cindex.conf.lib.clang_visitChildren(cursor, cindex.callbacks["cursor_visit"](visit), None)
+    return found
 
 
 def _callback_name(cursor) -> str | None:
@@ -1003,8 +1021,6 @@ _NEVER_WARNED = re.compile(rb"\b(?:inline|__inline__|__inline|__always_inline|__
 _TABLE_DEFINITION = re.compile(rb"\bstruct\s+dev_pm_ops\s+(?:__maybe_unused\s+)?(\w+)"
                                rb"|\b[A-Z_]*DEV_PM_OPS\(\s*(\w+)")
 _STATIC = re.compile(rb"\bstatic\b")
-_DECL_REF = CK.DECL_REF_EXPR.value
-_RECURSE = 2   # CXChildVisit_Recurse
 # A function marked __maybe_unused: whether it needs to be is for PM204 to judge.
 _MARKED_FUNCTION = re.compile(rb"\b__(?:maybe|always)_unused\b[^;{}=]*\(")
 _PRELUDE_DIRECTIVE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)")
