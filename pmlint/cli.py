@@ -216,7 +216,7 @@ def _lint(argv: list[str]) -> int:
             print(f"\rpmlint: {done}/{len(files)} files", end="", file=sys.stderr, flush=True)
         report.findings += result.findings
         report.tables += result.model.tables
-        if result.lines is not None and keep_sources:
+        if keep_sources and result.source is not None:
             report.sources[result.model.path] = result.lines
     if patch_mode:
         from pmlint.patchmode import fill_report

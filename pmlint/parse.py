@@ -10,6 +10,7 @@ diagnostics reported as unknown, until nothing new is learnt.
 from __future__ import annotations
 
 import codecs
+import collections
 import copy
 import ctypes
 import dataclasses
@@ -303,7 +304,9 @@ _SHADOWED = ("linux/pm.h", "linux/pm_runtime.h", "linux/export.h")
 def _arguments(options: ParseOptions) -> tuple[list[str], list[tuple[str, bytes]]]:
     """clang's arguments and the unsaved files they name: headerless or with real flags."""
     if not options.flags:
-        pch = _precompiled(options.config)
+        _parses[options.config] += 1
+        # Making the PCH costs about five parses' savings: not for a file or two.
+        pch = _precompiled(options.config) if _parses[options.config] > _PCH_AFTER else None
         if pch is not None and not os.path.exists(pch):   # a clean-up of the temporary directory
             _pch_directory.cache_clear()
             _precompiled.cache_clear()
@@ -361,6 +364,8 @@ def _precompiled(config: tuple[str, ...]) -> str | None:
 
 
 _PCH_PREFIX = "pmlint-pch-"
+_PCH_AFTER = 6                                      # parses with the prelude as text first
+_parses: collections.Counter = collections.Counter()   # by configuration, in this process
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,12 @@ PREFILTER = (b"dev_pm_ops", b"PM_OPS", b"xenbus_driver", b"dpm_suspend", b"dpm_p
 class FileResult:
     model: FileModel
     findings: tuple[Finding, ...]
-    lines: tuple[str, ...] | None   # source text, kept only when there are findings
+    source: bytes | None = None   # the file's bytes, kept only when there are findings
+
+    @property
+    def lines(self) -> tuple[str, ...] | None:
+        """The source text, for the reports that show it (decoded only if asked for)."""
+        return None if self.source is None else _source_lines(self.source)
 
 
 # Far above any real source (Linux 6.12's largest is 24 MB): a path that gives
@@ -85,17 +90,16 @@ def analyse_file(path: str, options: ParseOptions, rules: tuple[Rule, ...] = ())
         source = read_source(path)
     except OSError as exc:
         model = FileModel(path, problems=(Problem(path, f"cannot read file: {exc.strerror or exc}"),))
-        return FileResult(model, tuple(evaluate(model, rules)), None)
+        return FileResult(model, tuple(evaluate(model, rules)))
     return _finish(analyse_source(path, source, options), source, rules)
 
 
 def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileResult:
     findings = evaluate(model, rules)
-    lines = None
     if findings and b"\0" not in source:
         lines = _source_lines(source)
         findings = [f for f in findings if not inline_suppressed(f, lines)]
-    return FileResult(model, tuple(findings), lines if findings else None)
+    return FileResult(model, tuple(findings), source if findings and b"\0" not in source else None)
 
 
 def _work(args) -> FileResult:
@@ -107,7 +111,7 @@ def _work(args) -> FileResult:
 def _failed(args, reason: str) -> FileResult:
     path, _, _, rules = args
     model = FileModel(path, problems=(Problem(path, reason),))
-    return FileResult(model, tuple(evaluate(model, rules)), None)
+    return FileResult(model, tuple(evaluate(model, rules)))
 
 
 def _test_hook(path: str) -> None:
@@ -133,10 +137,10 @@ def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...],
         if kind == scan.ERROR:
             yield False, _failed((path, None, options, rules), value)
         elif kind == scan.SKIP:
-            yield False, FileResult(FileModel(path), (), None)
+            yield False, FileResult(FileModel(path), ())
         elif kind == scan.HIT:
             model, findings, source = value
-            yield False, FileResult(model, findings, None if source is None else _source_lines(source))
+            yield False, FileResult(model, findings, source)
         else:
             source, key = value
             if key is not None:
@@ -174,11 +178,11 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
     results = workers.run(items, _work, failed, jobs, timeout)
     for index, result in enumerate(results):
         key = misses.pop(index, None)
-        if cache is not None:
+        if key is not None:   # parsed now, to be cached
             result = dataclasses.replace(result, model=FileModel(result.model.path,
                                                                  tables=result.model.tables))
-        if key is not None and result.model.path not in gave_up:
-            cache.put(key, result.model, result.findings, result.lines is not None)
+            if result.model.path not in gave_up:
+                cache.put(key, result.model, result.findings, result.source is not None)
         yield result
 
 

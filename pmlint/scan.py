@@ -54,7 +54,7 @@ def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache 
     except OSError as exc:
         return ERROR, f"cannot read file: {exc.strerror or exc}"
     if b"\0" not in source and not is_candidate(source, words):   # a binary file is PM000
-        return SKIP, sig if sig is not None and skipindex.settled(sig) else None
+        return SKIP, sig
     if cache is None:
         return WORK, (source, None)
     key = cache.key(path, source)

@@ -175,3 +175,14 @@ def test_members_named_only_by_designators_survive_in_one_round():
                    "static struct foo_driver drv = { .foo_id = ids, .flags = 1, .driver.pm = &p };\n")
     assert [(d.type, [(s.name, s.callback) for s in d.slots]) for d in model.drivers] == [
         ("foo_driver", [("driver.pm", "p")])]
+
+
+def test_the_precompiled_prelude_gives_the_models_the_text_gives(monkeypatch):
+    from pmlint import parse
+    sources = sorted(FIXTURES.glob("*.c"))
+    models = {}
+    for after in (10 ** 9, 0):   # the prelude as text always, then precompiled always
+        monkeypatch.setattr(parse, "_PCH_AFTER", after)
+        models[after] = [parse_source(str(p), p.read_bytes(), ParseOptions()) for p in sources]
+    assert parse._precompiled(ParseOptions().config) is not None
+    assert models[0] == models[10 ** 9]
