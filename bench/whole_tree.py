@@ -54,13 +54,27 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared with other processes count as a share."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 class Sampler(threading.Thread):
-    """Peak resident set of the main process and of any worker, and main's over time."""
+    """Peak resident set of the main process and of any worker, and main's over time;
+    the peak over all processes at once, as resident sets summed (which counts a
+    page shared by forked processes once for each) and as proportional sets."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.stop = pid, threading.Event()
-        self.main_peak = self.worker_peak = 0
+        self.main_peak = self.worker_peak = self.sum_rss_peak = self.sum_pss_peak = 0
         self.main_over_time: list[tuple[float, int]] = []
 
     def run(self) -> None:
@@ -70,8 +84,11 @@ class Sampler(threading.Thread):
             if main:
                 self.main_peak = max(self.main_peak, main)
                 self.main_over_time.append((time.monotonic() - start, _rss_kb(self.pid)))
-            for child in _children(self.pid):
+            everyone = [self.pid, *_children(self.pid)]
+            for child in everyone[1:]:
                 self.worker_peak = max(self.worker_peak, _rss_kb(child, "VmHWM"))
+            self.sum_rss_peak = max(self.sum_rss_peak, sum(_rss_kb(p) for p in everyone))
+            self.sum_pss_peak = max(self.sum_pss_peak, sum(_pss_kb(p) for p in everyone))
 
     def quarters(self) -> list[int]:
         """Main's resident set (kB) at 25, 50, 75 and 100% of the run."""
@@ -111,6 +128,8 @@ def main() -> int:
           f"exit: {proc.returncode}")
     print(f"peak RSS: main process {sampler.main_peak / 1024:.0f} MB, "
           f"largest worker {sampler.worker_peak / 1024:.0f} MB")
+    print(f"all processes at once, peak: RSS summed {sampler.sum_rss_peak / 1024:.0f} MB, "
+          f"PSS summed {sampler.sum_pss_peak / 1024:.0f} MB")
     print("main process RSS at 25/50/75/100% of the run: "
           + " / ".join(f"{kb / 1024:.0f}" for kb in sampler.quarters()) + " MB")
     print(f"tables: {len(doc['tables'])}  errors: {len(doc['errors'])}  "
