@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -306,11 +307,10 @@ def _arguments(options: ParseOptions) -> tuple[list[str], list[tuple[str, bytes]
     if not options.flags:
         _parses[options.config] += 1
         # Making the PCH costs about five parses' savings: not for a file or two.
-        pch = _precompiled(options.config) if _parses[options.config] > _PCH_AFTER else None
-        if pch is not None and not os.path.exists(pch):   # a clean-up of the temporary directory
-            _pch_directory.cache_clear()
-            _precompiled.cache_clear()
-            pch = _precompiled(options.config)
+        # Per process: a worker forked after its parent made one makes its own.
+        pch = None
+        if _parses[options.config] > _PCH_AFTER and not _pch_failed:
+            pch = _precompiled(options.config, os.getpid())
         if pch is not None:
             return ["-x", "c", *_LANGUAGE, "-include-pch", pch, "-include", _EXTRAS], []
         return ([_prelude_path() if a == "PRELUDE" else a for a in _ARGS],
@@ -328,7 +328,7 @@ def _shadow_headers() -> list[tuple[str, bytes]]:
 
 
 @lru_cache(maxsize=8)
-def _precompiled(config: tuple[str, ...]) -> str | None:
+def _precompiled(config: tuple[str, ...], pid: int) -> str | None:
     """The configuration and the prelude as a precompiled header, or None if it
     cannot be made (then they are parsed as text, with the same result).
 
@@ -341,7 +341,7 @@ def _precompiled(config: tuple[str, ...]) -> str | None:
     if not hasattr(os, "fork"):
         return None
     try:
-        directory = _pch_directory()
+        directory = _pch_directory(pid)
         digest = hashlib.sha256(repr(config).encode()).hexdigest()[:16]
         header, pch = os.path.join(directory, f"{digest}.h"), os.path.join(directory, f"{digest}.pch")
         with open(header, "wb") as f:
@@ -364,12 +364,16 @@ def _precompiled(config: tuple[str, ...]) -> str | None:
 
 
 _PCH_PREFIX = "pmlint-pch-"
+_pch_failed = False   # clang rejected this process's PCH: the prelude as text from then on
+# Left by a process that is gone (a worker killed on a timeout) and this old:
+# a pid alone can mislead where /tmp is shared between pid namespaces.
+_PCH_STALE_SECONDS = 24 * 3600
 _PCH_AFTER = 6                                      # parses with the prelude as text first
 _parses: collections.Counter = collections.Counter()   # by configuration, in this process
 
 
 @lru_cache(maxsize=1)
-def _pch_directory() -> str:
+def _pch_directory(pid: int) -> str:
     _sweep_pch_directories()
     directory = tempfile.mkdtemp(prefix=f"{_PCH_PREFIX}{os.getpid()}-")
     # Run at the exit of the main process and of multiprocessing's workers alike.
@@ -382,7 +386,9 @@ def _sweep_pch_directories() -> None:
     for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{_PCH_PREFIX}*")):
         pid = os.path.basename(path)[len(_PCH_PREFIX):].split("-")[0]
         try:
-            if os.stat(path).st_uid != os.getuid() or not pid.isdigit():
+            st = os.stat(path)
+            if (st.st_uid != os.getuid() or not pid.isdigit()
+                    or st.st_mtime > time.time() - _PCH_STALE_SECONDS):
                 continue
             os.kill(int(pid), 0)
         except ProcessLookupError:
@@ -401,9 +407,30 @@ def _config_header(config: tuple[str, ...]) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
+def _parse(path: str, text: bytes, unknowns: bytes, options: ParseOptions,
+           flags: int) -> cindex.TranslationUnit:
+    """One round: the file with pmlint's headers and what earlier rounds learnt.
+
+    A precompiled prelude that clang rejects (removed or rewritten under a
+    running process) is given up for this process, and the round parsed
+    again with the prelude as text.
+    """
+    global _pch_failed
+    args, fixed = _arguments(options)
+    unsaved = [(path, text), *fixed, (_EXTRAS, unknowns)]
+    try:
+        return _index().parse(path, args=args, unsaved_files=unsaved, options=flags)
+    except cindex.TranslationUnitLoadError:
+        if "-include-pch" not in args:
+            raise
+    _pch_failed = True
+    args, fixed = _arguments(options)
+    unsaved = [(path, text), *fixed, (_EXTRAS, unknowns)]
+    return _index().parse(path, args=args, unsaved_files=unsaved, options=flags)
+
+
 def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions()) -> FileModel:
     """Parse one C file's bytes into a FileModel (never raises on bad C)."""
-    index = _index()
     # libclang takes names as UTF-8: bytes of a file name that are not get U+FFFD.
     clang_name = _STDIN if path == "-" else os.fsencode(path).decode("utf-8", "replace")
     if options.flags and path != "-":   # relative paths in the flags start elsewhere
@@ -411,16 +438,14 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     path, shown = clang_name, path
     unknowns = _Unknowns(designators=frozenset(m.decode() for m in _DESIGNATOR.findall(source)))
     lines = source.split(b"\n")
-    args, fixed = _arguments(options)
     # Bodies matter only in code that drives the PM core itself (PM4xx).
     flags = _OPTIONS
     if _PM_CORE_CALL.search(source):
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
     text = _as_utf8(source)
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, text), *fixed, (_EXTRAS, unknowns.header())]
         try:
-            tu = index.parse(path, args=args, unsaved_files=unsaved, options=flags)
+            tu = _parse(path, text, unknowns.header(), options, flags)
         except cindex.TranslationUnitLoadError as exc:
             return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
         diagnostics = _diagnostics(tu, path)
@@ -691,9 +716,16 @@ class _Extractor:
             re.search(rb"\b%s\b" % name, text) for name in self._pm_macros())
 
     def _pm_macros(self) -> list[bytes]:
+        """The file's macros whose expansion can name a PM member: directly,
+        or through another such macro (OUTER(x) expanding to INNER(x))."""
         if self._pm_macro_names is None:
-            self._pm_macro_names = [m.group(1) for m in _MACRO_DEFINITION.finditer(self.source)
-                                    if _PM_TEXT.search(m.group(2))]
+            bodies = {m.group(1): set(_IDENT.findall(m.group(2)))
+                      for m in _MACRO_DEFINITION.finditer(self.source)}
+            found = {name for name, words in bodies.items()
+                     if any(_PM_TEXT.search(w) for w in words)}
+            while more := {name for name, words in bodies.items() if name not in found and words & found}:
+                found |= more
+            self._pm_macro_names = sorted(found)
         return self._pm_macro_names
 
     def _members(self, init, ctype, wanted=None) -> tuple[Slot, ...]:
@@ -1123,15 +1155,13 @@ def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns
     `unknowns` keeps what each configuration learns about names from
     elsewhere, so that the next starts from it; the file's own names are
     declared only for the configuration that lacks them."""
-    args, fixed = _arguments(options)
     lines = source.split(b"\n")
     mine = copy.deepcopy(unknowns)
     undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
     text = _as_utf8(source)
     for _ in range(_MAX_ROUNDS):
-        unsaved = [(path, text), *fixed, (_EXTRAS, mine.header())]
         try:
-            tu = _index().parse(path, args=args, unsaved_files=unsaved, options=_KEEP_GOING)
+            tu = _parse(path, text, mine.header(), options, _KEEP_GOING)
         except cindex.TranslationUnitLoadError:
             return ConfigFacts(off)
         diagnostics = _diagnostics(tu, path)

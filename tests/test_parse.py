@@ -1,6 +1,8 @@
 """The parser's model of real driver shapes, without kernel headers."""
 from __future__ import annotations
 
+import os
+
 from expectations import FIXTURES
 from pmlint.parse import ParseOptions, parse_source
 from pmlint.runner import analyse_source
@@ -184,5 +186,26 @@ def test_the_precompiled_prelude_gives_the_models_the_text_gives(monkeypatch):
     for after in (10 ** 9, 0):   # the prelude as text always, then precompiled always
         monkeypatch.setattr(parse, "_PCH_AFTER", after)
         models[after] = [parse_source(str(p), p.read_bytes(), ParseOptions()) for p in sources]
-    assert parse._precompiled(ParseOptions().config) is not None
+    assert parse._precompiled(ParseOptions().config, os.getpid()) is not None
     assert models[0] == models[10 ** 9]
+
+
+def test_a_driver_set_by_a_chain_of_the_files_macros_is_found():
+    model = _model("#define INNER(n, ops) { .name = n, .driver = { .pm = ops } }\n"
+                   "#define OUTER(n, ops) INNER(n, ops)\n"
+                   "static const struct dev_pm_ops my_pm = { .freeze = f, .thaw = t };\n"
+                   "static struct platform_driver drv = OUTER(\"x\", &my_pm);\n")
+    assert [(d.name, [(s.name, s.callback) for s in d.slots]) for d in model.drivers] == [
+        ("drv", [("driver.pm", "my_pm")])]
+
+
+def test_a_precompiled_prelude_that_goes_away_falls_back_to_text(monkeypatch):
+    from pmlint import parse
+    path = FIXTURES / "PM101_fires.c"
+    expected = parse_source(str(path), path.read_bytes())
+    monkeypatch.setattr(parse, "_PCH_AFTER", 0)
+    monkeypatch.setattr(parse, "_pch_failed", False)
+    pch = parse._precompiled(ParseOptions().config, os.getpid())
+    os.unlink(pch)   # as a clean-up of /tmp under a running process would
+    assert parse_source(str(path), path.read_bytes()) == expected
+    assert parse._pch_failed
