@@ -140,17 +140,22 @@ class ResultCache:
         """Store atomically; a cache that cannot be written only costs speed."""
         doc = {"model": file_model, "findings": findings, "lines": has_lines}
         payload = json.dumps(_encode(doc), separators=(",", ":")).encode()
-        entry = self._entry(key)
-        tmp = None
-        try:
-            os.makedirs(os.path.dirname(entry), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry), prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(_header_line(key, payload) + b"\n" + payload)
-            os.replace(tmp, entry)
-        except OSError:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(self._entry(key), _header_line(key, payload) + b"\n" + payload)
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write to a temporary file renamed over path, so that a concurrent reader
+    sees the old file or the new one, never a part; a failure only costs speed."""
+    tmp = None
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _includes(path: str, text: bytes) -> list[str]:

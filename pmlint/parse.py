@@ -74,6 +74,7 @@ _NO_FIELD = re.compile(r"field designator '(\w+)' does not refer to any field in
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
 # Text without which a struct's initializer cannot set a PM member of a driver.
 _PM_TEXT = re.compile(rb"(?i)pm|suspend|resume|freeze|thaw|restore|poweroff|shutdown")
+# A #define: its name, and its body with continuation lines (the file's, the prelude's).
 _MACRO_DEFINITION = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 # Syntax errors that an unknown function-like macro (an annotation such as
 # __must_hold(x), a DEFINE_FOO(x) at file scope) causes where it is used.
@@ -1064,7 +1065,6 @@ _PRELUDE_DIRECTIVE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*
 # A function-like macro: only these can drop or rename the names a file passes them
 # (a helper declared or stubbed with NULL changes no reference to the file's own).
 _PRELUDE_FUNCTION_MACRO = re.compile(r"^\s*#\s*define\s+(\w+)\(")
-_PRELUDE_MACRO = re.compile(r"^\s*#\s*define\s+(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 
 
 @lru_cache(maxsize=16)
@@ -1088,7 +1088,8 @@ def _changes_with(options: frozenset[str]) -> re.Pattern:
         elif any(stack) and (m := _PRELUDE_FUNCTION_MACRO.match(line)):
             changing.add(m.group(1))
         continued = line.endswith("\\")
-    macros = {m.group(1): set(re.findall(r"\w+", m.group(2))) for m in _PRELUDE_MACRO.finditer(text)}
+    macros = {m.group(1).decode(): {w.decode() for w in _IDENT.findall(m.group(2))}
+              for m in _MACRO_DEFINITION.finditer(text.encode())}
     while more := {name for name, body in macros.items() if name not in changing and body & changing}:
         changing |= more
     words = sorted(options | changing)

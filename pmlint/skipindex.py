@@ -18,10 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 
-from pmlint.cache import code_digest
+from pmlint.cache import code_digest, write_atomically
 
 _MAGIC = b"pmlint-skip 1"
 # Younger than this when seen: not recorded (timestamps are coarser than ns).
@@ -83,16 +82,7 @@ class SkipIndex:
             known.pop(p, None)
         known.update(fresh)
         payload = json.dumps(known, separators=(",", ":")).encode()
-        tmp = None
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(_header_line(payload) + b"\n" + payload)
-            os.replace(tmp, self.path)
-        except OSError:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(self.path, _header_line(payload) + b"\n" + payload)
 
 
 def _header_line(payload: bytes) -> bytes:
