@@ -81,34 +81,51 @@ class ResultCache:
         self.build = build   # a compdb.CompileDatabase: each file's real flags
         self._headers: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 
-    def key(self, path: str, source: bytes) -> str:
+    def key(self, path: str, source: bytes, index=None, sig=None) -> str:
+        """The key of a file with these bytes; with a skip index (pmlint.skipindex)
+        and the file's signature taken before it was read, what the index can
+        learn of the file and its headers is noted."""
+        digest, includes = hashlib.sha256(source).digest(), tuple(_includes(path, source))
+        if index is not None and path != "-":
+            index.read_now(os.path.abspath(path), sig, digest, includes)
+        return self.key_of(path, digest, includes, index)
+
+    def key_of(self, path: str, digest: bytes, includes: tuple[str, ...], index=None) -> str:
+        """The key of a file from its SHA-256 and local includes (a skip index's digest)."""
         h = hashlib.sha256(self._run)
-        h.update(os.fsencode(path) + b"\0" + hashlib.sha256(source).digest())
+        h.update(os.fsencode(path) + b"\0" + digest)
         if self.build is not None:
             h.update(b"\0" + self.build.signature(path))
         if path != "-":
-            for header in self._local_headers(path, source):
-                h.update(b"\0" + os.fsencode(header) + self._header(header)[0])
+            for header in self._local_headers(includes, index):
+                h.update(b"\0" + os.fsencode(header) + self._header(header, index)[0])
         return h.hexdigest()
 
-    def _local_headers(self, path: str, source: bytes) -> list[str]:
+    def _local_headers(self, includes: tuple[str, ...], index) -> list[str]:
         """Every local header the file can include, directly or through another."""
         found: list[str] = []
-        todo = _includes(path, source)
+        todo = list(includes)
         while todo:
             header = todo.pop()
             if header not in found:
                 found.append(header)
-                todo += self._header(header)[1]
+                todo += self._header(header, index)[1]
         return sorted(found)
 
-    def _header(self, path: str) -> tuple[bytes, tuple[str, ...]]:
-        """A header's digest (b"missing" if it cannot be read) and its includes; read once per run."""
+    def _header(self, path: str, index=None) -> tuple[bytes, tuple[str, ...]]:
+        """A header's digest (b"missing" if it cannot be read) and its includes; read once
+        per run, and not at all when the skip index knows it unchanged."""
         if path not in self._headers:
+            sig, known = index.look(os.path.abspath(path)) if index is not None else (None, None)
+            if known is not None:
+                self._headers[path] = known
+                return known
             try:
                 with open(path, "rb") as f:
                     text = f.read()
                 self._headers[path] = (hashlib.sha256(text).digest(), tuple(_includes(path, text)))
+                if index is not None:
+                    index.read_now(os.path.abspath(path), sig, *self._headers[path])
             except OSError:
                 self._headers[path] = (b"missing", ())
         return self._headers[path]

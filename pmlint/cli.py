@@ -8,7 +8,7 @@ import time
 
 from pmlint import __version__, baseline, catalogue, compdb, config, kbuild
 from pmlint.config import Config
-from pmlint.discover import discover
+from pmlint.discover import discover, files_under
 from pmlint.formatters import FORMATS, render
 from pmlint.filters import apply_config, selected_rules, split_patterns, unknown_patterns
 from pmlint.kconfig import KconfigError, read_dotconfig, resolve
@@ -192,32 +192,34 @@ def _lint(argv: list[str]) -> int:
     start = time.monotonic()
     build = compdb.load(args.build_path) if args.build_path else None
     paths = args.paths or (build.files() if build else ["."])
-    files, problems = ([], []) if patch_mode else discover(paths)
-    files = [f for f in files if not cfg.excluded(f)]
+    problems: list = []
+    # Found as the run goes: the first files are analysed while a tree is still walked.
+    files = (f for f in files_under([] if patch_mode else paths, problems) if not cfg.excluded(f))
     if build is not None:
+        files = list(files)
         _note_unbuilt(build, files)
     if args.diff or args.fix:
         from pmlint.fixrun import fix_files
-        return fix_files(files, problems, options, [r.id for r in rules], write=args.fix,
+        return fix_files(list(files), problems, options, [r.id for r in rules], write=args.fix,
                          jobs=args.jobs, timeout=args.timeout)
-    report = Report(files=len(files),
-                    format_options={"terse": args.terse, "showfile": args.showfile,
+    report = Report(format_options={"terse": args.terse, "showfile": args.showfile,
                                     "color": _interactive(sys.stdout)})
-    progress = _interactive(sys.stderr) and len(files) > 1
-    report.errors += [{"path": p.path, "message": p.reason} for p in problems]
+    progress = _interactive(sys.stderr)
     cache = None if args.no_cache else ResultCache(args.cache_dir or default_dir(), options, rules,
                                                    build)
-    results = analyse(files, options, rules, args.jobs, args.timeout, cache, build)
     # Only these outputs show source lines: kept for nothing else, the text of
     # every file with findings would make memory grow with the tree.
     keep_sources = args.format == "checkpatch" or bool(args.html)
-    for done, result in enumerate(results, 1):
-        if progress and (done % 25 == 0 or done == len(files)):
-            print(f"\rpmlint: {done}/{len(files)} files", end="", file=sys.stderr, flush=True)
+    results = analyse(files, options, rules, args.jobs, args.timeout, cache, build, keep_sources)
+    for result in results:
+        report.files += 1
+        if progress and report.files % 25 == 0:
+            print(f"\rpmlint: {report.files} files", end="", file=sys.stderr, flush=True)
         report.findings += result.findings
         report.tables += result.model.tables
         if keep_sources and result.source is not None:
             report.sources[result.model.path] = result.lines
+    report.errors[:0] = [{"path": p.path, "message": p.reason} for p in problems]
     if patch_mode:
         from pmlint.patchmode import fill_report
         fill_report(report, patch=args.patch, git=args.git, tree=args.tree, options=options,

@@ -127,13 +127,13 @@ def _source_lines(source: bytes) -> tuple[str, ...]:
     return tuple(source.decode("utf-8", "replace").splitlines())
 
 
-def _items(paths: list[str], options: ParseOptions, rules: tuple[Rule, ...],
-           cache: ResultCache | None, misses: dict[int, str], jobs: int, build=None):
+def _items(paths: Iterable[str], options: ParseOptions, rules: tuple[Rule, ...],
+           cache: ResultCache | None, misses: dict[int, str], jobs: int, build, sources: bool):
     """Only candidates not in the cache go to a worker; misses[index] gets their cache key."""
     # Run to its end (not zip with paths, which stops one short): the scan
-    # saves what it learnt about rejected files when it finishes.
-    for index, (kind, value) in enumerate(scan.scan(paths, read_source, PREFILTER, cache, jobs)):
-        path = paths[index]
+    # saves what it learnt about the files when it finishes.
+    looked = scan.scan(paths, read_source, PREFILTER, cache, jobs, sources)
+    for index, (path, kind, value) in enumerate(looked):
         if kind == scan.ERROR:
             yield False, _failed((path, None, options, rules), value)
         elif kind == scan.SKIP:
@@ -157,13 +157,16 @@ def _parsed_for(options: ParseOptions, rules: tuple[Rule, ...]) -> ParseOptions:
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
             jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT,
-            cache: ResultCache | None = None, build=None) -> Iterator[FileResult]:
+            cache: ResultCache | None = None, build=None, sources: bool = True
+            ) -> Iterator[FileResult]:
     """Yield one FileResult per path, in the order given; build, a
     compdb.CompileDatabase, gives the files it lists their real flags.
 
     With a cache, a result's model holds only its tables, all a report
     shows besides findings: decoding whole models (every function, every
-    #if block) was most of what a warm run did."""
+    #if block) was most of what a warm run did. Without sources, a result
+    from the cache carries no source bytes: reading them for reports that
+    show no lines was most of what was left."""
     rules = tuple(rules)
     options = _parsed_for(options, rules)
     misses: dict[int, str] = {}
@@ -174,7 +177,7 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
         return _failed(payload, reason)
 
     jobs = jobs or os.cpu_count() or 1
-    items = _items(list(paths), options, tuple(rules), cache, misses, jobs, build)
+    items = _items(paths, options, tuple(rules), cache, misses, jobs, build, sources)
     results = workers.run(items, _work, failed, jobs, timeout)
     for index, result in enumerate(results):
         key = misses.pop(index, None)

@@ -2,19 +2,22 @@
 
 Over a whole tree this is most of what a run with a warm cache does (the
 kernel has 60,000 .c and .h files, 1.3 GB), so with many files it runs in a
-pool of processes, a chunk of paths at a time, with few chunks in flight so
-that memory stays flat. Nothing here touches libclang: it cannot crash the
-way the parser can, so it needs no isolation of its own. Over a tree, files
-the pre-filter rejected in an earlier run and that have not changed since
-are not even read (pmlint.skipindex).
+pool of processes, a chunk of paths at a time as the walk finds them, with
+few chunks in flight so that memory stays flat. Nothing here touches
+libclang: it cannot crash the way the parser can, so it needs no isolation
+of its own. Over a tree, files unchanged since an earlier run are not even
+read (pmlint.skipindex): those the pre-filter rejected, and those it passed
+whose result is cached, unless the report shows their lines.
 """
 from __future__ import annotations
 
 import collections
+import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pmlint import skipindex, workers
 from pmlint.cache import ResultCache
@@ -27,8 +30,7 @@ _CHUNK = 128
 # What scan() says of each path:
 SKIP, ERROR, HIT, WORK = "skip", "error", "hit", "work"
 
-_cache: ResultCache | None = None   # in a pool process, set once by _start
-_skips: SkipIndex | None = None
+_settings: tuple = ()   # in a pool process: _look's arguments after the path, set once by _start
 Reader = Callable[[str], bytes]
 
 
@@ -38,58 +40,88 @@ def is_candidate(source: bytes, words: tuple[bytes, ...]) -> bool:
 
 
 def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
-          skips: SkipIndex | None = None) -> tuple[str, object]:
-    """(SKIP, signature to record or None), (ERROR, reason), (HIT, (model, findings, source))
-    or (WORK, (source, key))."""
-    sig = None
+          skips: SkipIndex | None = None, sources: bool = True) -> tuple[str, object]:
+    """(SKIP, None), (ERROR, reason), (HIT, (model, findings, source)) or (WORK, (source, key)),
+    noting what it learns in the skip index. A hit carries the file's bytes only if
+    sources are wanted and its findings show lines."""
+    sig = known = source = None
     if skips is not None:
-        try:
-            sig = skipindex.signature(os.stat(path))
-        except OSError:
-            pass   # reading it says why
-        if sig is not None and skips.rejects(os.path.abspath(path), sig):
+        where = os.path.abspath(path)
+        sig = skipindex.signature_of(path)
+        if sig is not None and skips.rejects(where, sig):
             return SKIP, None
-    try:
-        source = read(path)
-    except OSError as exc:
-        return ERROR, f"cannot read file: {exc.strerror or exc}"
+        known = skips.digest(where, sig)
+    if known is not None and cache is not None:   # unchanged since a run read it
+        hit = cache.get(cache.key_of(path, *known, skips))
+        if hit is not None:
+            model, findings, has_lines = hit
+            if not (has_lines and sources):
+                return HIT, (model, findings, None)
+            try:
+                source = read(path)
+            except OSError as exc:
+                return ERROR, f"cannot read file: {exc.strerror or exc}"
+            if hashlib.sha256(source).digest() == known[0]:
+                return HIT, (model, findings, source)
+    if source is None:
+        try:
+            source = read(path)
+        except OSError as exc:
+            return ERROR, f"cannot read file: {exc.strerror or exc}"
     if b"\0" not in source and not is_candidate(source, words):   # a binary file is PM000
-        return SKIP, sig
+        if skips is not None:
+            skips.rejected_now(where, sig)
+        return SKIP, None
+    if skips is not None:
+        skips.wanted_now(where)
     if cache is None:
         return WORK, (source, None)
-    key = cache.key(path, source)
+    key = cache.key(path, source, skips, sig)
     hit = cache.get(key)
     if hit is None:
         return WORK, (source, key)
     model, findings, has_lines = hit
-    return HIT, (model, findings, source if has_lines else None)
+    return HIT, (model, findings, source if has_lines and sources else None)
 
 
-def _start(cache: ResultCache | None, skips: SkipIndex | None) -> None:
-    global _cache, _skips
-    _cache, _skips = cache, skips
+def _start(read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
+           skips: SkipIndex | None, sources: bool) -> None:
+    global _settings
     workers.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if skips is not None:
+        skips.load()   # here, while the parent still walks the tree
+    _settings = (read, words, cache, skips, sources)
 
 
-def _chunk(paths: list[str], read: Reader, words: tuple[bytes, ...]) -> list[tuple[str, object]]:
-    return [_look(p, read, words, _cache, _skips) for p in paths]
+def _chunk(paths: list[str]):
+    """What _look says of each path, and what the skip index learnt meanwhile."""
+    looked = [_look(p, *_settings) for p in paths]
+    skips = _settings[3]
+    return looked, skips.news() if skips is not None else None
 
 
-def scan(paths: list[str], read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
-         jobs: int) -> Iterator[tuple[str, object]]:
-    """What _look says of each path, in order, read here or (many paths, no stdin) in a pool."""
-    if len(paths) < _POOL_FROM or jobs <= 1 or "-" in paths:
-        for path in paths:
-            kind, value = _look(path, read, words, cache)
-            yield kind, None if kind == SKIP else value
+def scan(paths: Iterable[str], read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
+         jobs: int, sources: bool = True) -> Iterator[tuple[str, str, object]]:
+    """(path, what _look says of it) for each path, in order, as the paths come:
+    read here, or (many paths) in a pool that starts on the first ones while
+    the rest are still being found."""
+    paths = iter(paths)
+    head = list(itertools.islice(paths, _POOL_FROM))
+    if len(head) < _POOL_FROM or jobs <= 1:
+        for path in itertools.chain(head, paths):
+            yield path, *_look(path, read, words, cache, None, sources)
         return
-    skips = SkipIndex(cache.directory, words).load() if cache is not None else None
-    chunks = [paths[i:i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
-    with multiprocessing.get_context("fork").Pool(jobs, _start, (cache, skips)) as pool:
+    skips = SkipIndex(cache.directory, words) if cache is not None else None
+    settings = (read, words, cache, skips, sources)
+    with multiprocessing.get_context("fork").Pool(jobs, _start, settings) as pool:
         window = collections.deque()
-        for chunk in chunks:
-            window.append((chunk, pool.apply_async(_chunk, (chunk, read, words))))
+        for chunk in _chunks(itertools.chain(head, paths)):
+            if "-" in chunk:   # standard input is the parent's
+                looked = [_look(p, read, words, cache, None, sources) for p in chunk]
+                window.append((chunk, _Done((looked, None))))
+            else:
+                window.append((chunk, pool.apply_async(_chunk, (chunk,))))
             if len(window) > 2 * jobs:
                 yield from _recorded(skips, *window.popleft())
         while window:
@@ -98,9 +130,25 @@ def scan(paths: list[str], read: Reader, words: tuple[bytes, ...], cache: Result
         skips.save()
 
 
-def _recorded(skips: SkipIndex | None, chunk: list[str], pending) -> Iterator[tuple[str, object]]:
-    """A chunk's results, what they say of each file noted in the index."""
-    for path, (kind, value) in zip(chunk, pending.get()):
-        if skips is not None and (kind in (HIT, WORK) or value is not None):
-            skips.record(os.path.abspath(path), value if kind == SKIP else None)
-        yield kind, None if kind == SKIP else value
+def _chunks(paths: Iterator[str]) -> Iterator[list[str]]:
+    while chunk := list(itertools.islice(paths, _CHUNK)):
+        yield chunk
+
+
+class _Done:
+    """A chunk's result known already, in the place of the pool's pending one."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+def _recorded(skips: SkipIndex | None, chunk: list[str], pending) -> Iterator[tuple[str, str, object]]:
+    """A chunk's results, what its process learnt passed on to the index to save."""
+    looked, news = pending.get()
+    if news is not None:
+        skips.learn(news)
+    for path, (kind, value) in zip(chunk, looked):
+        yield path, kind, value

@@ -5,6 +5,7 @@ pool process reads it, so a test sees exactly which files a run read.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from lintrun import DRIVER
 from pmlint import scan, skipindex
 from pmlint.cache import ResultCache
+from pmlint.model import FileModel, Finding
 from pmlint.parse import ParseOptions
 from pmlint.runner import PREFILTER, read_source
 
@@ -46,8 +48,34 @@ def tree(tmp_path):
     return paths
 
 
-def run(paths, cache, reader) -> list[str]:
-    return [kind for kind, _ in scan.scan(paths, reader, PREFILTER, cache, 2)]
+def run(paths, cache, reader, sources=True) -> list[str]:
+    return [kind for _, kind, _ in scan.scan(paths, reader, PREFILTER, cache, 2, sources)]
+
+
+def cached_run(paths, cache, reader, sources=True) -> list[str]:
+    """A scan whose candidates are then cached, as the runner does after parsing
+    them: with a finding, so that a hit's source lines count."""
+    kinds = []
+    looked = list(scan.scan(paths, reader, PREFILTER, cache, 2, sources))   # to its end: saved
+    for path, kind, value in looked:
+        if kind == scan.WORK:
+            finding = Finding("PM101", "error", path, 7, 1, "foo_pm_ops", "a finding")
+            cache.put(value[1], FileModel(path), (finding,), True)
+        kinds.append(kind)
+    return kinds
+
+
+@pytest.fixture
+def tree_with_header(tree):
+    """Every candidate of the tree includes a local header."""
+    header = os.path.join(os.path.dirname(tree[0]), "local.h")
+    with open(header, "w") as f:
+        f.write("#define LOCAL 1\n")
+    for p in tree[::100]:
+        with open(p, "wb") as f:
+            f.write(b'#include "local.h"\n' + DRIVER)
+    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)
+    return tree, header
 
 
 def test_unchanged_rejected_files_are_not_read_again(tree, tmp_path):
@@ -109,3 +137,45 @@ def test_a_run_of_pmlint_records_and_then_trusts_the_index(tree, tmp_path):
     assert [p.name for p in cache.iterdir() if p.name.startswith("skip-")], "no index written"
     second = lintrun.pmlint(*args)
     assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+
+
+def test_unchanged_cached_files_are_not_read_when_no_source_is_wanted(tree_with_header, tmp_path):
+    tree, _ = tree_with_header
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    first = cached_run(tree, cache, reader)
+    assert first.count(scan.WORK) == FILES // 100
+    reader.paths()
+    second = cached_run(tree, cache, reader, sources=False)
+    assert second == [scan.HIT if k == scan.WORK else k for k in first]
+    assert reader.paths() == []
+    # Wanting the source lines of their findings, the hits (and only they) are read.
+    assert cached_run(tree, cache, reader) == second
+    assert sorted(reader.paths()) == sorted(tree[::100])
+
+
+def test_a_changed_header_makes_its_includers_parsed_again(tree_with_header, tmp_path):
+    tree, header = tree_with_header
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    cached_run(tree, cache, reader)
+    cached_run(tree, cache, reader)   # everything now known to the index
+    with open(header, "w") as f:
+        f.write("#define LOCAL 2\n")
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())   # a new run
+    kinds = cached_run(tree, cache, reader, sources=False)
+    assert [i for i, k in enumerate(kinds) if k == scan.WORK] == list(range(0, FILES, 100))
+
+
+def test_a_changed_candidate_is_read_again(tree_with_header, tmp_path):
+    tree, _ = tree_with_header
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    reader = LoggingReader(tmp_path / "reads")
+    cached_run(tree, cache, reader)
+    cached_run(tree, cache, reader)
+    with open(tree[100], "ab") as f:
+        f.write(b"/* changed */\n")
+    reader.paths()
+    kinds = cached_run(tree, cache, reader, sources=False)
+    assert kinds[100] == scan.WORK
+    assert reader.paths() == [tree[100]]
