@@ -85,11 +85,15 @@ class SkipIndex:
     def digest(self, path: str, sig: Signature | None) -> Digest | None:
         """The digest and includes of a file read before with this signature."""
         entry = self._digests.get(path)
-        if sig is None or entry is None or entry[0] != sig:
+        if sig is None or entry is None:
             return None
         try:
-            return bytes.fromhex(entry[1]), tuple(entry[2])
-        except (TypeError, ValueError, IndexError):
+            sig_then, digest, includes = entry
+            if sig_then != sig or not isinstance(includes, list) \
+                    or not all(isinstance(i, str) for i in includes):
+                return None
+            return bytes.fromhex(digest), tuple(includes)
+        except (TypeError, ValueError):
             return None
 
     def look(self, path: str) -> tuple[Signature | None, Digest | None]:
