@@ -18,7 +18,8 @@ import time
 
 from pmlint import catalogue, discover, scan
 from pmlint.parse import ParseOptions
-from pmlint.runner import PREFILTER, analyse, read_source
+from pmlint.runner import PREFILTER, analyse
+from pmlint.sourcefile import read_source
 
 
 def main() -> int:

@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from clang import cindex  # noqa: E402
 from pmlint import discover, parse, scan  # noqa: E402
-from pmlint.runner import PREFILTER, read_source  # noqa: E402
+from pmlint.runner import PREFILTER  # noqa: E402
+from pmlint.sourcefile import read_source  # noqa: E402
 
 DEFAULT_TREES = ("/usr/src/linux-source-6.12", "/work/kernel/linux-source-6.12")
 

@@ -14,15 +14,17 @@ An entry is keyed by everything a file's result depends on:
   recursively; a header that does not exist is part of the key too, so that
   creating it invalidates. This is decided from the text before parsing
   (every quoted include, even one under #if 0, which can only invalidate
-  more often), so a lookup never needs a second step.
+  more often), so a lookup never needs a second step. Over a tree, a file
+  or header the skip index knows unchanged is not read for its key: the
+  index has its digest and the names it includes (pmlint.skipindex).
 
 An entry is a header line with the key, the SHA-256 and length of the
 payload, then the payload as JSON, decoded only into pmlint's own model
 types: a truncated, corrupt or foreign entry is a miss (and is rewritten),
 never trusted, whoever else writes to the directory. Writes go to a
 temporary file renamed over the entry, so concurrent runs can share a
-directory. The source lines the reports show are not stored: a hit rebuilds
-them from the file just read.
+directory. The source lines the reports show are not stored: for a hit
+whose findings a report shows with their lines, the file is read for them.
 """
 from __future__ import annotations
 
@@ -37,10 +39,11 @@ from importlib import resources
 from pathlib import Path
 
 from pmlint import __version__, model
+from pmlint.sourcefile import read_regular
 
 _MAGIC = b"pmlint-cache 1"
 # A quoted include is the only kind the parser can find (it runs with -nostdinc).
-# Not anchored at line starts (^ with re.M is 10x slower): _includes checks that.
+# Not anchored at line starts (^ with re.M is 10x slower): include_names checks that.
 _LOCAL_INCLUDE = re.compile(rb'#[ \t]*include[ \t]*"([^"\n]+)"')
 _MODEL_TYPES = {name: cls for name, cls in vars(model).items()
                 if isinstance(cls, type) and dataclasses.is_dataclass(cls)}
@@ -82,52 +85,55 @@ class ResultCache:
         self._headers: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 
     def key(self, path: str, source: bytes, index=None, sig=None) -> str:
-        """The key of a file with these bytes; with a skip index (pmlint.skipindex)
-        and the file's signature taken before it was read, what the index can
-        learn of the file and its headers is noted."""
-        digest, includes = hashlib.sha256(source).digest(), tuple(_includes(path, source))
+        """The key of a file with these bytes. With a skip index (pmlint.skipindex)
+        and the file's signature taken before it was read, the index learns the
+        file's digest, and those of the headers read for the key."""
+        digest, names = hashlib.sha256(source).digest(), include_names(source)
         if index is not None and path != "-":
-            index.read_now(os.path.abspath(path), sig, digest, includes)
-        return self.key_of(path, digest, includes, index)
+            index.read_now(os.path.abspath(path), sig, digest, names)
+        return self.key_of(path, digest, names, index)
 
-    def key_of(self, path: str, digest: bytes, includes: tuple[str, ...], index=None) -> str:
-        """The key of a file from its SHA-256 and local includes (a skip index's digest)."""
+    def key_of(self, path: str, digest: bytes, names: tuple[str, ...], index=None) -> str:
+        """The key of a file from its SHA-256 and the local headers it names
+        (as a skip index knows them, for a file not read again)."""
         h = hashlib.sha256(self._run)
         h.update(os.fsencode(path) + b"\0" + digest)
         if self.build is not None:
             h.update(b"\0" + self.build.signature(path))
         if path != "-":
-            for header in self._local_headers(includes, index):
+            for header in self._local_headers(path, names, index):
                 h.update(b"\0" + os.fsencode(header) + self._header(header, index)[0])
         return h.hexdigest()
 
-    def _local_headers(self, includes: tuple[str, ...], index) -> list[str]:
+    def _local_headers(self, path: str, names: tuple[str, ...], index) -> list[str]:
         """Every local header the file can include, directly or through another."""
         found: list[str] = []
-        todo = list(includes)
+        todo = _resolved(path, names)
         while todo:
             header = todo.pop()
             if header not in found:
                 found.append(header)
-                todo += self._header(header, index)[1]
+                todo += _resolved(header, self._header(header, index)[1])
         return sorted(found)
 
     def _header(self, path: str, index=None) -> tuple[bytes, tuple[str, ...]]:
-        """A header's digest (b"missing" if it cannot be read) and its includes; read once
-        per run, and not at all when the skip index knows it unchanged."""
+        """A header's digest (b"missing" if it cannot be read) and the names it
+        includes; read once per run, and not at all when the skip index knows
+        it unchanged."""
         if path not in self._headers:
-            sig, known = index.look(os.path.abspath(path)) if index is not None else (None, None)
+            where = os.path.abspath(path)
+            sig, known = index.look(where) if index is not None else (None, None)
             if known is not None:
                 self._headers[path] = known
                 return known
             try:
-                with open(path, "rb") as f:
-                    text = f.read()
-                self._headers[path] = (hashlib.sha256(text).digest(), tuple(_includes(path, text)))
-                if index is not None:
-                    index.read_now(os.path.abspath(path), sig, *self._headers[path])
-            except OSError:
+                text = read_regular(path)
+            except (OSError, ValueError):   # ValueError: a NUL in the name
                 self._headers[path] = (b"missing", ())
+                return self._headers[path]
+            self._headers[path] = (hashlib.sha256(text).digest(), include_names(text))
+            if index is not None:
+                index.read_now(where, sig, *self._headers[path])
         return self._headers[path]
 
     def _entry(self, key: str) -> str:
@@ -175,14 +181,21 @@ def write_atomically(path: str, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def _includes(path: str, text: bytes) -> list[str]:
-    here = os.path.dirname(path)
-    found = []
+def include_names(text: bytes) -> tuple[str, ...]:
+    """The names of the file's quoted #includes, as written: where they lead
+    depends on how the including file is named (_resolved), not on its bytes."""
+    names = []
     for m in _LOCAL_INCLUDE.finditer(text):
         line = text.rfind(b"\n", 0, m.start()) + 1
         if not text[line:m.start()].strip(b" \t"):   # '#' first on its line: a directive
-            found.append(os.path.normpath(os.path.join(here, os.fsdecode(m.group(1)))))
-    return found
+            names.append(os.fsdecode(m.group(1)))
+    return tuple(names)
+
+
+def _resolved(path: str, names: tuple[str, ...]) -> list[str]:
+    """The includes a file names, relative to its directory as the parser finds them."""
+    here = os.path.dirname(path)
+    return [os.path.normpath(os.path.join(here, name)) for name in names]
 
 
 def _header_line(key: str, payload: bytes) -> bytes:

@@ -91,7 +91,7 @@ def _failed(args, reason: str) -> Outcome:
 
 
 def _items(paths, options, wanted):
-    from pmlint.runner import read_source
+    from pmlint.sourcefile import read_source
     for path in paths:
         if path == "-":
             yield False, Outcome(path, b"", b"", error="standard input cannot be fixed")

@@ -27,7 +27,8 @@ from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_REMO
 from pmlint.discover import SOURCE_SUFFIXES
 from pmlint.model import FileModel, Finding, PmTable
 from pmlint.report import Report
-from pmlint.runner import analyse_sources, read_source
+from pmlint.runner import analyse_sources
+from pmlint.sourcefile import read_source
 from pmlint.workers import DEFAULT_TIMEOUT
 
 

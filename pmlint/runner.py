@@ -7,10 +7,8 @@ for the reports that show them) cross back to the main process.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import signal
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from pmlint.engine import evaluate
 from pmlint.filters import inline_suppressed
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.parse import ParseOptions
+from pmlint.sourcefile import read_source
 
 # Only files that can hold a table, a driver pointing at one, a xenbus
 # driver, legacy bus callbacks (pm_message_t) or code driving the PM core
@@ -41,39 +40,6 @@ class FileResult:
     def lines(self) -> tuple[str, ...] | None:
         """The source text, for the reports that show it (decoded only if asked for)."""
         return None if self.source is None else _source_lines(self.source)
-
-
-# Far above any real source (Linux 6.12's largest is 24 MB): a path that gives
-# more is most likely a device or an endless pipe, and must not exhaust memory.
-MAX_SOURCE_BYTES = 256 << 20
-
-
-def read_source(path: str) -> bytes:
-    if path == "-":
-        return _read_bounded(sys.stdin.buffer)
-    with open(path, "rb") as f:
-        return _read_bounded(f)
-
-
-def _read_bounded(f) -> bytes:
-    # Ask for what fstat says is there: asking for the limit would allocate
-    # 256 MB for every file (2-3x slower over a tree). A pipe says 0, a
-    # growing file too little: they are read on in steps, up to the limit.
-    try:
-        size = os.fstat(f.fileno()).st_size
-    except (OSError, ValueError):
-        size = 0
-    want = min(size, MAX_SOURCE_BYTES) + 1
-    data = f.read(want)
-    if len(data) == want:   # more than fstat said (a short read is the end)
-        parts, total = [data], len(data)
-        while total <= MAX_SOURCE_BYTES and (more := f.read(1 << 16)):
-            parts.append(more)
-            total += len(more)
-        data = b"".join(parts)
-    if len(data) > MAX_SOURCE_BYTES:
-        raise OSError(errno.EFBIG, f"more than {MAX_SOURCE_BYTES >> 20} MB")
-    return data
 
 
 def analyse_source(path: str, source: bytes, options: ParseOptions) -> FileModel:
@@ -128,11 +94,9 @@ def _source_lines(source: bytes) -> tuple[str, ...]:
 
 
 def _items(paths: Iterable[str], options: ParseOptions, rules: tuple[Rule, ...],
-           cache: ResultCache | None, misses: dict[int, str], jobs: int, build, sources: bool):
+           cache: ResultCache | None, misses: dict[int, str], jobs: int, build, keep_sources: bool):
     """Only candidates not in the cache go to a worker; misses[index] gets their cache key."""
-    # Run to its end (not zip with paths, which stops one short): the scan
-    # saves what it learnt about the files when it finishes.
-    looked = scan.scan(paths, read_source, PREFILTER, cache, jobs, sources)
+    looked = scan.scan(paths, read_source, PREFILTER, cache, jobs, keep_sources)
     for index, (path, kind, value) in enumerate(looked):
         if kind == scan.ERROR:
             yield False, _failed((path, None, options, rules), value)
@@ -157,14 +121,14 @@ def _parsed_for(options: ParseOptions, rules: tuple[Rule, ...]) -> ParseOptions:
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
             jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT,
-            cache: ResultCache | None = None, build=None, sources: bool = True
+            cache: ResultCache | None = None, build=None, keep_sources: bool = True
             ) -> Iterator[FileResult]:
     """Yield one FileResult per path, in the order given; build, a
     compdb.CompileDatabase, gives the files it lists their real flags.
 
     With a cache, a result's model holds only its tables, all a report
     shows besides findings: decoding whole models (every function, every
-    #if block) was most of what a warm run did. Without sources, a result
+    #if block) was most of what a warm run did. Without keep_sources, a result
     from the cache carries no source bytes: reading them for reports that
     show no lines was most of what was left."""
     rules = tuple(rules)
@@ -177,7 +141,7 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
         return _failed(payload, reason)
 
     jobs = jobs or os.cpu_count() or 1
-    items = _items(paths, options, tuple(rules), cache, misses, jobs, build, sources)
+    items = _items(paths, options, tuple(rules), cache, misses, jobs, build, keep_sources)
     results = workers.run(items, _work, failed, jobs, timeout)
     for index, result in enumerate(results):
         key = misses.pop(index, None)

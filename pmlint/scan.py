@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from pmlint import skipindex, workers
 from pmlint.cache import ResultCache
@@ -30,8 +31,20 @@ _CHUNK = 128
 # What scan() says of each path:
 SKIP, ERROR, HIT, WORK = "skip", "error", "hit", "work"
 
-_settings: tuple = ()   # in a pool process: _look's arguments after the path, set once by _start
 Reader = Callable[[str], bytes]
+
+
+class _Settings(NamedTuple):
+    """_look's arguments after the path; in a pool process, set once by _start."""
+
+    read: Reader
+    words: tuple[bytes, ...]
+    cache: ResultCache | None
+    skips: SkipIndex | None
+    keep_sources: bool
+
+
+_settings: _Settings | None = None
 
 
 def is_candidate(source: bytes, words: tuple[bytes, ...]) -> bool:
@@ -40,11 +53,11 @@ def is_candidate(source: bytes, words: tuple[bytes, ...]) -> bool:
 
 
 def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
-          skips: SkipIndex | None = None, sources: bool = True) -> tuple[str, object]:
+          skips: SkipIndex | None = None, keep_sources: bool = True) -> tuple[str, object]:
     """(SKIP, None), (ERROR, reason), (HIT, (model, findings, source)) or (WORK, (source, key)),
     noting what it learns in the skip index. A hit carries the file's bytes only if
-    sources are wanted and its findings show lines."""
-    sig = known = source = None
+    sources are kept and its findings show lines."""
+    where = sig = known = source = None
     if skips is not None:
         where = os.path.abspath(path)
         sig = skipindex.signature_of(path)
@@ -53,16 +66,15 @@ def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache 
         known = skips.digest(where, sig)
     if known is not None and cache is not None:   # unchanged since a run read it
         hit = cache.get(cache.key_of(path, *known, skips))
+        if hit is not None and not (hit[2] and keep_sources):
+            return HIT, (hit[0], hit[1], None)
         if hit is not None:
-            model, findings, has_lines = hit
-            if not (has_lines and sources):
-                return HIT, (model, findings, None)
             try:
                 source = read(path)
             except OSError as exc:
                 return ERROR, f"cannot read file: {exc.strerror or exc}"
             if hashlib.sha256(source).digest() == known[0]:
-                return HIT, (model, findings, source)
+                return HIT, (hit[0], hit[1], source)
     if source is None:
         try:
             source = read(path)
@@ -81,28 +93,26 @@ def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache 
     if hit is None:
         return WORK, (source, key)
     model, findings, has_lines = hit
-    return HIT, (model, findings, source if has_lines and sources else None)
+    return HIT, (model, findings, source if has_lines and keep_sources else None)
 
 
-def _start(read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
-           skips: SkipIndex | None, sources: bool) -> None:
+def _start(settings: _Settings) -> None:
     global _settings
     workers.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    if skips is not None:
-        skips.load()   # here, while the parent still walks the tree
-    _settings = (read, words, cache, skips, sources)
+    if settings.skips is not None:
+        settings.skips.load()   # here, while the parent still walks the tree
+    _settings = settings
 
 
 def _chunk(paths: list[str]):
     """What _look says of each path, and what the skip index learnt meanwhile."""
     looked = [_look(p, *_settings) for p in paths]
-    skips = _settings[3]
-    return looked, skips.news() if skips is not None else None
+    return looked, _settings.skips.news() if _settings.skips is not None else None
 
 
 def scan(paths: Iterable[str], read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
-         jobs: int, sources: bool = True) -> Iterator[tuple[str, str, object]]:
+         jobs: int, keep_sources: bool = True) -> Iterator[tuple[str, str, object]]:
     """(path, what _look says of it) for each path, in order, as the paths come:
     read here, or (many paths) in a pool that starts on the first ones while
     the rest are still being found."""
@@ -110,28 +120,38 @@ def scan(paths: Iterable[str], read: Reader, words: tuple[bytes, ...], cache: Re
     head = list(itertools.islice(paths, _POOL_FROM))
     if len(head) < _POOL_FROM or jobs <= 1:
         for path in itertools.chain(head, paths):
-            yield path, *_look(path, read, words, cache, None, sources)
+            yield path, *_look(path, read, words, cache, None, keep_sources)
         return
     skips = SkipIndex(cache.directory, words) if cache is not None else None
-    settings = (read, words, cache, skips, sources)
-    with multiprocessing.get_context("fork").Pool(jobs, _start, settings) as pool:
+    settings = _Settings(read, words, cache, skips, keep_sources)
+    with multiprocessing.get_context("fork").Pool(jobs, _start, (settings,)) as pool:
         window = collections.deque()
         for chunk in _chunks(itertools.chain(head, paths)):
-            if "-" in chunk:   # standard input is the parent's
-                looked = [_look(p, read, words, cache, None, sources) for p in chunk]
+            if chunk == ["-"]:   # standard input is the parent's
+                looked = [_look("-", read, words, cache, None, keep_sources)]
                 window.append((chunk, _Done((looked, None))))
             else:
                 window.append((chunk, pool.apply_async(_chunk, (chunk,))))
             if len(window) > 2 * jobs:
-                yield from _recorded(skips, *window.popleft())
+                yield from _results(skips, *window.popleft())
         while window:
-            yield from _recorded(skips, *window.popleft())
+            yield from _results(skips, *window.popleft())
     if skips is not None:
         skips.save()
 
 
 def _chunks(paths: Iterator[str]) -> Iterator[list[str]]:
-    while chunk := list(itertools.islice(paths, _CHUNK)):
+    """Paths _CHUNK at a time, standard input ("-") in a chunk of its own."""
+    chunk: list[str] = []
+    for path in paths:
+        if path == "-" and chunk:
+            yield chunk
+            chunk = []
+        chunk.append(path)
+        if path == "-" or len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
         yield chunk
 
 
@@ -145,8 +165,8 @@ class _Done:
         return self.value
 
 
-def _recorded(skips: SkipIndex | None, chunk: list[str], pending) -> Iterator[tuple[str, str, object]]:
-    """A chunk's results, what its process learnt passed on to the index to save."""
+def _results(skips: SkipIndex | None, chunk: list[str], pending) -> Iterator[tuple[str, str, object]]:
+    """A chunk's results; what its process learnt goes to the index, to be saved."""
     looked, news = pending.get()
     if news is not None:
         skips.learn(news)

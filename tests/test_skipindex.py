@@ -15,7 +15,8 @@ from pmlint import scan, skipindex
 from pmlint.cache import ResultCache
 from pmlint.model import FileModel, Finding
 from pmlint.parse import ParseOptions
-from pmlint.runner import PREFILTER, read_source
+from pmlint.runner import PREFILTER
+from pmlint.sourcefile import read_source
 
 FILES = 600   # above the size from which scan() uses a pool and the index
 
@@ -179,3 +180,46 @@ def test_a_changed_candidate_is_read_again(tree_with_header, tmp_path):
     kinds = cached_run(tree, cache, reader, sources=False)
     assert kinds[100] == scan.WORK
     assert reader.paths() == [tree[100]]
+
+
+def test_headers_are_followed_from_wherever_a_run_starts(tree, tmp_path, monkeypatch):
+    """The index keeps include names as written: a run from another directory
+    must still find (and notice a change to) a header included through another."""
+    root = os.path.dirname(tree[0])
+    sub = os.path.join(root, "sub")
+    os.mkdir(sub)
+    for name, text in (("a.c", b'#include "a.h"\n' + DRIVER), ("a.h", b'#include "b.h"\n'),
+                       ("b.h", b"#define B 1\n")):
+        with open(os.path.join(sub, name), "wb") as f:
+            f.write(text)
+    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)
+    reader = LoggingReader(tmp_path / "reads")
+
+    def run_from(directory: str) -> str:
+        monkeypatch.chdir(directory)
+        paths = [os.path.relpath(p) for p in tree] + [os.path.relpath(os.path.join(sub, "a.c"))]
+        cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())   # a new run
+        return cached_run(paths, cache, reader, sources=False)[-1]
+
+    assert run_from(root) == scan.WORK
+    assert run_from(sub) == scan.WORK   # another path, another entry
+    assert run_from(sub) == scan.HIT
+    with open(os.path.join(sub, "b.h"), "wb") as f:
+        f.write(b"#define B 2\n")
+    assert run_from(sub) == scan.WORK
+    assert run_from(root) == scan.WORK
+
+
+def test_an_include_of_a_fifo_or_a_bad_name_neither_blocks_nor_crashes(tmp_path):
+    os.mkfifo(tmp_path / "fifo.h")
+    source = b'#include "fifo.h"\n#include "a\0b.h"\n' + DRIVER
+    (tmp_path / "x.c").write_bytes(source)
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    assert cache.key(str(tmp_path / "x.c"), source)
+
+
+def test_standard_input_among_many_files_keeps_its_place(tree, tmp_path):
+    cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
+    paths = tree[:300] + ["-"] + tree[300:]
+    looked = list(scan.scan(paths, LoggingReader(tmp_path / "reads"), PREFILTER, cache, 2))
+    assert [p for p, _, _ in looked] == paths
