@@ -210,11 +210,12 @@ def _lint(argv: list[str]) -> int:
     # Only these outputs show source lines: kept for nothing else, the text of
     # every file with findings would make memory grow with the tree.
     keep_sources = args.format == "checkpatch" or bool(args.html)
-    results = analyse(files, options, rules, args.jobs, args.timeout, cache, build, keep_sources)
-    for result in results:
-        report.files += 1
-        if progress and report.files % 25 == 0:
-            print(f"\rpmlint: {report.files} files", end="", file=sys.stderr, flush=True)
+    results = analyse(_counted(files, report), options, rules, args.jobs, args.timeout, cache,
+                      build, keep_sources, rejected=False)
+    for done, result in enumerate(results, 1):
+        if progress and done % 25 == 0:
+            print(f"\rpmlint: {report.files} files, {done} analysed", end="", file=sys.stderr,
+                  flush=True)
         report.findings += result.findings
         report.tables += result.model.tables
         if keep_sources and result.source is not None:
@@ -246,6 +247,13 @@ def _lint(argv: list[str]) -> int:
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _counted(files, report: Report):
+    """The files, counted into the report as they are handed on."""
+    for file in files:
+        report.files += 1
+        yield file
 
 
 def _note_unbuilt(build, files: list[str]) -> None:

@@ -23,3 +23,22 @@ def test_tables_after_hundreds_of_files_without_one(tmp_path, tmp_path_factory, 
                env={"PMLINT_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
     assert run.code == 1
     assert run.found() == [(f"tree/f{i:04d}.c", DRIVER_PM101_LINE, "PM101") for i in TABLES_AT]
+
+
+def test_files_the_pre_filter_rejects_are_counted_not_handed_on(tmp_path, tmp_path_factory):
+    from pmlint.parse import ParseOptions
+    from pmlint.runner import analyse
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(600):
+        (tree / f"f{i:04d}.c").write_bytes(DRIVER if i in TABLES_AT else b"int x;\n")
+    paths = sorted(str(p) for p in tree.iterdir())
+    every = list(analyse(paths, ParseOptions(), jobs=2))
+    assert [r.model.path for r in every] == paths
+    some = list(analyse(paths, ParseOptions(), jobs=2, rejected=False))
+    assert [r.model.path for r in some] == [paths[i] for i in TABLES_AT if i < 600]
+    assert [r.model for r in some] == [every[i].model for i in TABLES_AT if i < 600]
+    html = tmp_path / "report.html"
+    lint(tmp_path, "--html", str(html), "tree",
+         env={"PMLINT_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
+    assert "<th>files scanned</th><td>600</td>" in html.read_text()
