@@ -46,10 +46,12 @@ _EXTRAS = "/__pmlint__/pmlint_unknowns.h"
 _CONFIG = "/__pmlint__/pmlint_config.h"
 _STDIN = "/__pmlint__/stdin.c"
 
+# Legacy PM callbacks a driver object can have (reset_resume, suspend_late
+# and resume_early contain one of them).
+_PM_WORDS = "suspend|resume|freeze|thaw|restore|poweroff|shutdown"
 # PM-relevant members of driver objects, as "a.b" paths.
 _DRIVER_MEMBERS = re.compile(
-    r"^(?:.*\.)?pm$|^(?:suspend|resume|freeze|thaw|restore|poweroff|shutdown"
-    r"|reset_resume|suspend_late|resume_early)$")
+    rf"^(?:.*\.)?pm$|^(?:{_PM_WORDS}|reset_resume|suspend_late|resume_early)$")
 
 # Members a bus driver struct unknown to the prelude gets, so that its
 # initializer survives; with the file's designators (below) and, in bodies,
@@ -73,7 +75,7 @@ _NO_FIELD = re.compile(r"field designator '(\w+)' does not refer to any field in
                        r"'(?:const )?struct (\w+)'")
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
 # Text without which a struct's initializer cannot set a PM member of a driver.
-_PM_TEXT = re.compile(rb"(?i)pm|suspend|resume|freeze|thaw|restore|poweroff|shutdown")
+_PM_TEXT = re.compile(rb"(?i)pm|" + _PM_WORDS.encode())
 # A #define: its name, and its body with continuation lines (the file's, the prelude's).
 _MACRO_DEFINITION = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 # Syntax errors that an unknown function-like macro (an annotation such as
