@@ -66,15 +66,16 @@ def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache 
         known = skips.digest(where, sig)
     if known is not None and cache is not None:   # unchanged since a run read it
         hit = cache.get(cache.key_of(path, *known, skips))
-        if hit is not None and not (hit[2] and keep_sources):
-            return HIT, (hit[0], hit[1], None)
         if hit is not None:
+            model, findings, has_lines = hit
+            if not (has_lines and keep_sources):
+                return HIT, (model, findings, None)
             try:
                 source = read(path)
             except OSError as exc:
                 return ERROR, f"cannot read file: {exc.strerror or exc}"
             if hashlib.sha256(source).digest() == known[0]:
-                return HIT, (hit[0], hit[1], source)
+                return HIT, (model, findings, source)
     if source is None:
         try:
             source = read(path)
