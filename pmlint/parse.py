@@ -419,17 +419,15 @@ def _parse(path: str, text: bytes, unknowns: bytes, options: ParseOptions,
     again with the prelude as text.
     """
     global _pch_failed
-    args, fixed = _arguments(options)
-    unsaved = [(path, text), *fixed, (_EXTRAS, unknowns)]
-    try:
-        return _index().parse(path, args=args, unsaved_files=unsaved, options=flags)
-    except cindex.TranslationUnitLoadError:
-        if "-include-pch" not in args:
-            raise
-    _pch_failed = True
-    args, fixed = _arguments(options)
-    unsaved = [(path, text), *fixed, (_EXTRAS, unknowns)]
-    return _index().parse(path, args=args, unsaved_files=unsaved, options=flags)
+    while True:
+        args, fixed = _arguments(options)
+        unsaved = [(path, text), *fixed, (_EXTRAS, unknowns)]
+        try:
+            return _index().parse(path, args=args, unsaved_files=unsaved, options=flags)
+        except cindex.TranslationUnitLoadError:
+            if "-include-pch" not in args:
+                raise
+            _pch_failed = True   # and once more, without it
 
 
 def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions()) -> FileModel:
@@ -455,7 +453,7 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
         if not unknowns.learn(tu, diagnostics, lines, path):
             break
     undeclared = unknowns.names - unknowns.types - unknowns.declared
-    model = _Extractor(path, shown, source, tu, diagnostics).model(undeclared)
+    model = _Extractor(path, shown, source, lines, tu, diagnostics).model(undeclared)
     facts = _configurations(path, shown, source, options, unknowns)
     return dataclasses.replace(model, configurations=facts) if facts else model
 
@@ -463,12 +461,12 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
 class _Extractor:
     """Walk one translation unit's top-level declarations of the main file."""
 
-    def __init__(self, path: str, shown: str, source: bytes, tu: cindex.TranslationUnit,
-                 diagnostics: list[_Diagnostic]):
+    def __init__(self, path: str, shown: str, source: bytes, lines: list[bytes],
+                 tu: cindex.TranslationUnit, diagnostics: list[_Diagnostic]):
         self.clang_path = path   # the name clang knows the file by
         self.path = shown        # the name locations report
         self.source = source
-        self.lines = source.split(b"\n")
+        self.lines = lines       # source split at newlines
         self.tu = tu
         self._pm_macro_names = None
         self.diagnostics = diagnostics
