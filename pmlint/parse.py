@@ -9,6 +9,7 @@ diagnostics reported as unknown, until nothing new is learnt.
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import collections
 import copy
@@ -23,7 +24,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -37,6 +38,7 @@ CK = cindex.CursorKind
 # CXTranslationUnit_KeepGoing: a missing #include must not stop the parse.
 _KEEP_GOING = 0x200
 _DECL_REF, _TYPE_REF = CK.DECL_REF_EXPR.value, CK.TYPE_REF.value
+_DECLARATIONS = frozenset({CK.FUNCTION_DECL.value, CK.VAR_DECL.value})
 _RECURSE = 2   # CXChildVisit_Recurse
 _FOR_SERIALIZATION = 0x10
 _OPTIONS = (cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
@@ -103,7 +105,7 @@ _SKIPS_TEXT = re.compile(r"unterminated /\* comment|bracket nesting level exceed
 # the line does not close (clang's warning for it is silenced by -w).
 _CLOSED = re.compile(rb"""/\*.*?(?:\*/|$)|//.*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
 # Comments and string/char literals, to be matched (and so skipped) as a whole.
-_NOT_CODE = rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'"
+_NOT_CODE = re.compile(rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.S)
 # The prelude's marker types: a cast to __pmlint_via_M means macro M set the value.
 _VIA = "__pmlint_via_"
 _DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b[^\n]*", re.M)
@@ -176,14 +178,40 @@ def _as_utf8(source: bytes) -> bytes:
         return source.decode("utf-8", "pmlint-byte").encode("utf-8")
 
 
-def _in_file(location: cindex.SourceLocation, path: str) -> bool:
-    """Whether a location is in the file parsed, written there or expanded
-    there from a macro. Written there, the common case, takes one libclang
-    call; asking for the file of where a macro was expanded takes several."""
-    if cindex.conf.lib.clang_Location_isFromMainFile(location):
+def _main_file(tu: cindex.TranslationUnit, path: str) -> int | None:
+    """The file parsed, as libclang's handle of it (None if it has none)."""
+    return ctypes.cast(cindex.conf.lib.clang_getFile(tu, path), ctypes.c_void_p).value
+
+
+def _in_file(location: cindex.SourceLocation, path: str, main: int | None) -> bool:
+    """Whether a location is in the file parsed (path; main, its handle),
+    written there or expanded there from a macro. Written there, the common
+    case, takes one libclang call; elsewhere takes one more, which compares
+    handles: asking for the file's name took several."""
+    lib = cindex.conf.lib
+    if lib.clang_Location_isFromMainFile(location):
         return True
-    f = location.file
-    return f is not None and f.name == path
+    if main is None:
+        f = location.file
+        return f is not None and f.name == path
+    f = cindex.c_object_p()
+    lib.clang_getInstantiationLocation(location, ctypes.byref(f), None, None, None)
+    return ctypes.cast(f, ctypes.c_void_p).value == main
+
+
+def _children(cursor: cindex.Cursor, kinds: frozenset[int] | None = None) -> list[cindex.Cursor]:
+    """A cursor's children (those of the kinds given), from one raw libclang
+    visit: Cursor.get_children() makes two more libclang calls for each (an
+    assertion that it is not null)."""
+    found, tu = [], cursor._tu
+
+    def visit(child, parent, data) -> int:
+        if kinds is None or child._kind_id in kinds:
+            child._tu = tu
+            found.append(child)
+        return 1   # CXChildVisit_Continue
+    cindex.conf.lib.clang_visitChildren(cursor, cindex.callbacks["cursor_visit"](visit), None)
+    return found
 
 
 def _evaluate_int(cursor: cindex.Cursor) -> int | None:
@@ -225,9 +253,10 @@ class _Unknowns:
         """Take in what a round's diagnostics say is unknown; True if anything is new."""
         before = self._size()
         invented = self.names | self.types
-        # Spelling first: asking a cursor for its file costs several libclang calls.
-        for cur in tu.cursor.get_children() if invented else ():
-            if cur.spelling in invented and _in_file(cur.location, path):
+        # Spelling first: asking a cursor for its file costs more.
+        main = _main_file(tu, path) if invented else None
+        for cur in _children(tu.cursor) if invented else ():
+            if cur.spelling in invented and _in_file(cur.location, path, main):
                 self.declared.add(cur.spelling)
         for d in diagnostics:
             text = d.text
@@ -257,10 +286,10 @@ class _Diagnostic(NamedTuple):
 
 def _diagnostics(tu: cindex.TranslationUnit, path: str) -> list[_Diagnostic]:
     """A round's diagnostics, read from libclang once for all who look at them."""
-    out = []
+    out, main = [], _main_file(tu, path)
     for d in tu.diagnostics:
         loc = d.location
-        here = _in_file(loc, path)
+        here = _in_file(loc, path, main)
         out.append(_Diagnostic(d.spelling, d.severity >= cindex.Diagnostic.Error, here,
                                loc.line if here else 0, loc.column if here else 0))
     return out
@@ -468,14 +497,14 @@ class _Extractor:
         self.source = source
         self.lines = lines       # source split at newlines
         self.tu = tu
-        self._pm_macro_names = None
+        self.main = _main_file(tu, path)
         self.diagnostics = diagnostics
         self.syntax_errors = [(d.line, d.text) for d in diagnostics
                               if d.error and d.here and _BROKEN.search(d.text)]
 
     # -- locations and source text ------------------------------------
     def _in_main(self, cursor) -> bool:
-        return _in_file(cursor.location, self.clang_path)
+        return _in_file(cursor.location, self.clang_path, self.main)
 
     def _loc(self, cursor) -> Location:
         loc = cursor.location
@@ -499,9 +528,9 @@ class _Extractor:
         problems: list[Problem] = self._skipped_text()
         sequences: list[PmSequence] = []
         declarations: list[tuple[str, int, int]] = []  # every table declaration's text span
-        for cur in self.tu.cursor.get_children():
-            # Kind first: it costs no libclang call, the file a cursor is in several.
-            if cur.kind not in (CK.FUNCTION_DECL, CK.VAR_DECL) or not self._in_main(cur):
+        # The kinds are picked in the visit, where they cost no libclang call.
+        for cur in _children(self.tu.cursor, _DECLARATIONS):
+            if not self._in_main(cur):
                 continue
             if cur.kind == CK.FUNCTION_DECL and cur.is_definition():
                 seq = _SequenceBuilder(self).sequence(cur)
@@ -547,8 +576,10 @@ class _Extractor:
     def _conditionals(self) -> tuple[Conditional, ...]:
         """Every #if ... #endif block of the file, whether the configuration keeps it or not."""
         out, open_ = [], []   # open_: [first, condition, otherwise] of each open block
+        line, counted = 1, 0   # lines counted on from the last directive, not from the top
         for m in _DIRECTIVE.finditer(self.source):
-            line = self.source.count(b"\n", 0, m.start()) + 1
+            line += self.source.count(b"\n", counted, m.start())
+            counted = m.start()
             if m.group(1) in (b"elif", b"else"):
                 if open_ and not open_[-1][2]:
                     open_[-1][2] = line
@@ -581,9 +612,25 @@ class _Extractor:
         if not declarations:
             return uses
         names = b"|".join(re.escape(name.encode()) for name, _, _ in declarations)
-        for m in re.finditer(_NOT_CODE + rb"|\b(" + names + rb")\b", self.source, re.S):
-            name, at = (m.group(1) or b"").decode(), m.start()
-            if name and not any(n == name and a <= at < b for n, a, b in declarations):
+        hits = [(m.group().decode(), m.start())
+                for m in re.finditer(rb"\b(?:" + names + rb")\b", self.source)]
+        hits = [(name, at) for name, at in hits
+                if not any(n == name and a <= at < b for n, a, b in declarations)]
+        if not hits:
+            return uses
+        # Comments and literals up to the last hit: a hit in one is no use.
+        # No name holds a character that starts one, so they are found apart
+        # from the names: alone, the pattern has a first character to look
+        # for, and is several times faster.
+        not_code = []
+        for m in _NOT_CODE.finditer(self.source):
+            if m.start() > hits[-1][1]:
+                break
+            not_code.append((m.start(), m.end()))
+        starts = [a for a, _ in not_code]
+        for name, at in hits:
+            i = bisect.bisect_right(starts, at) - 1
+            if i < 0 or at >= not_code[i][1]:
                 line = self.source.count(b"\n", 0, at) + 1
                 column = at - self.source.rfind(b"\n", 0, at)
                 uses.setdefault(name, []).append(Location(self.path, line, column))
@@ -591,10 +638,10 @@ class _Extractor:
 
     def _init_list(self, cur):
         """The initializer list of a variable, looking through recovery wrappers."""
-        for child in cur.get_children():
+        for child in _children(cur):
             node = child
             while node.kind == CK.UNEXPOSED_EXPR:
-                kids = list(node.get_children())
+                kids = _children(node)
                 if len(kids) != 1:
                     break
                 node = kids[0]
@@ -637,7 +684,7 @@ class _Extractor:
     def _body_start(self, cur) -> int | None:
         """Offset of the '{' opening a function's body, when the file's text has it there."""
         if cur.is_definition():  # a body clang parsed (files that drive the PM core)
-            body = next((c for c in cur.get_children() if c.kind == CK.COMPOUND_STMT), None)
+            body = next((c for c in _children(cur) if c.kind == CK.COMPOUND_STMT), None)
             end = body.extent.start if body is not None else None
         else:
             end = cur.extent.end
@@ -713,21 +760,23 @@ class _Extractor:
         if start.file is None or start.file.name != self.clang_path:
             return True
         text = self.source[start.offset:end.offset + 1]
-        return _PM_TEXT.search(text) is not None or any(
-            re.search(rb"\b%s\b" % name, text) for name in self._pm_macros())
+        if _PM_TEXT.search(text):
+            return True
+        macros = self._pm_macros
+        return macros is not None and macros.search(text) is not None
 
-    def _pm_macros(self) -> list[bytes]:
-        """The file's macros whose expansion can name a PM member: directly,
-        or through another such macro (OUTER(x) expanding to INNER(x))."""
-        if self._pm_macro_names is None:
-            bodies = {m.group(1): set(_IDENT.findall(m.group(2)))
-                      for m in _MACRO_DEFINITION.finditer(self.source)}
-            found = {name for name, words in bodies.items()
-                     if any(_PM_TEXT.search(w) for w in words)}
-            while more := {name for name, words in bodies.items() if name not in found and words & found}:
-                found |= more
-            self._pm_macro_names = sorted(found)
-        return self._pm_macro_names
+    @cached_property
+    def _pm_macros(self) -> re.Pattern | None:
+        """The file's macros whose expansion can name a PM member (directly,
+        or through another such macro: OUTER(x) expanding to INNER(x)), as
+        one pattern; None if there are none."""
+        bodies = {m.group(1): set(_IDENT.findall(m.group(2)))
+                  for m in _MACRO_DEFINITION.finditer(self.source)}
+        found = {name for name, words in bodies.items()
+                 if any(_PM_TEXT.search(w) for w in words)}
+        while more := {name for name, words in bodies.items() if name not in found and words & found}:
+            found |= more
+        return re.compile(rb"\b(?:" + b"|".join(sorted(found)) + rb")\b") if found else None
 
     def _members(self, init, ctype, wanted=None) -> tuple[Slot, ...]:
         """The non-NULL members, as C sets them: a later initializer of a member
@@ -746,8 +795,8 @@ class _Extractor:
         """
         fields = None   # member names: asked for only when a value is positional
         index, named = 0, []   # a positional value's member; designators since it was set
-        for item in init.get_children():
-            kids = list(item.get_children())
+        for item in _children(init):
+            kids = _children(item)
             refs = []
             while len(refs) < len(kids) and kids[len(refs)].kind == CK.MEMBER_REF:
                 refs.append(kids[len(refs)].spelling)
@@ -837,7 +886,7 @@ _TRANSPARENT = {CK.UNEXPOSED_EXPR, CK.PAREN_EXPR, CK.CSTYLE_CAST_EXPR}
 
 def _unwrap(cursor):
     while cursor.kind in _TRANSPARENT:
-        kids = list(cursor.get_children())
+        kids = _children(cursor)
         if not kids:
             break
         cursor = kids[-1]
@@ -877,10 +926,10 @@ def _callback_name(cursor) -> str | None:
     """
     node = _unwrap(cursor)
     if node.kind == CK.UNARY_OPERATOR:
-        kids = list(node.get_children())
+        kids = _children(node)
         return _callback_name(kids[0]) if kids else None
     if node.kind == CK.CONDITIONAL_OPERATOR:
-        cond, yes, no = list(node.get_children())[:3]
+        cond, yes, no = _children(node)[:3]
         value = _evaluate_int(cond)
         return _callback_name(no if value == 0 else yes)
     if node.kind == CK.DECL_REF_EXPR:
@@ -910,7 +959,7 @@ class _SequenceBuilder:
         self.x = extractor
 
     def sequence(self, fn) -> PmSequence | None:
-        body = next((c for c in fn.get_children() if c.kind == CK.COMPOUND_STMT), None)
+        body = next((c for c in _children(fn) if c.kind == CK.COMPOUND_STMT), None)
         if body is None or not self._drives_pm_core(body):
             return None
         return PmSequence(fn.spelling, self.x._loc(fn), self._block(body))
@@ -925,7 +974,7 @@ class _SequenceBuilder:
 
     def _block(self, node) -> tuple[Step, ...]:
         out: list[Step] = []
-        for c in node.get_children():
+        for c in _children(node):
             out += self._stmt(c)
         return tuple(out)
 
@@ -934,7 +983,7 @@ class _SequenceBuilder:
 
     def _stmt(self, c) -> list[Step]:
         k, line = c.kind, c.location.line
-        kids = list(c.get_children())
+        kids = _children(c)
         if k == CK.COMPOUND_STMT:
             return [Step("block", line, body=self._block(c))]
         if k == CK.IF_STMT:
@@ -952,7 +1001,7 @@ class _SequenceBuilder:
         if k == CK.LABEL_STMT:
             return [Step("label", line, name=c.spelling)] + (self._stmt(kids[-1]) if kids else [])
         if k == CK.GOTO_STMT:
-            target = next((t.spelling for t in c.get_children() if t.kind == CK.LABEL_REF), "")
+            target = next((t.spelling for t in _children(c) if t.kind == CK.LABEL_REF), "")
             return [Step("goto", line, name=target)]
         if k == CK.RETURN_STMT:
             return self._calls(c) + [Step("return", line)]
@@ -963,7 +1012,7 @@ class _SequenceBuilder:
         if k == CK.DECL_STMT:
             out = []
             for var in kids:
-                init = [v for v in var.get_children() if v.kind != CK.TYPE_REF]
+                init = [v for v in _children(var) if v.kind != CK.TYPE_REF]
                 if var.kind == CK.VAR_DECL and init:
                     out += self._assignment(var.spelling, init[-1], line)
             return out
@@ -997,10 +1046,10 @@ class _SequenceBuilder:
         """Steps run while evaluating a condition, and what it tests."""
         node, sense = self._unwrap(cond), True
         while node.kind == CK.UNARY_OPERATOR and self._text(node).startswith("!"):
-            node, sense = self._unwrap(next(node.get_children())), not sense
+            node, sense = self._unwrap(_children(node)[0]), not sense
         if node.kind == CK.BINARY_OPERATOR:
             op = self._operator(node)
-            lhs, rhs = [self._unwrap(k) for k in node.get_children()]
+            lhs, rhs = [self._unwrap(k) for k in _children(node)]
             if op in ("!=", "<", "==") and self._text(rhs) == "0":
                 node, sense = lhs, sense if op != "==" else not sense
         if node.kind == CK.CALL_EXPR:
@@ -1015,7 +1064,7 @@ class _SequenceBuilder:
         """PMSG_ values an argument can have: both arms of ?:, a variable as var:NAME."""
         node = self._unwrap(node)
         if node.kind == CK.CONDITIONAL_OPERATOR:
-            _, yes, no = list(node.get_children())[:3]
+            _, yes, no = _children(node)[:3]
             return tuple(dict.fromkeys(self._messages(yes) + self._messages(no)))
         word = self.x._word_at(self.x._loc(node))
         if _PMSG.fullmatch(word):
@@ -1027,7 +1076,7 @@ class _SequenceBuilder:
     @staticmethod
     def _unwrap(node):
         while node.kind in (CK.UNEXPOSED_EXPR, CK.PAREN_EXPR):
-            kids = list(node.get_children())
+            kids = _children(node)
             if len(kids) != 1:
                 break
             node = kids[0]
@@ -1040,7 +1089,7 @@ class _SequenceBuilder:
     @staticmethod
     def _operator(node) -> str:
         """A binary operator's spelling: the first token after the left operand."""
-        lhs = next(node.get_children())
+        lhs = _children(node)[0]
         end = lhs.extent.end.offset
         for t in node.get_tokens():
             if t.extent.start.offset >= end:
@@ -1213,7 +1262,7 @@ class _FactsWalker:
         internal: dict[str, Function] = {}   # static functions, by name: the definition if any
         marked, quiet, called, functions, written_static = set(), set(), set(), set(), set()
         refs: dict[str, Location] = {}
-        for cur in tu.cursor.get_children():
+        for cur in _children(tu.cursor):
             if cur.kind not in (CK.FUNCTION_DECL, CK.VAR_DECL):
                 continue
             f = cur.location.file
