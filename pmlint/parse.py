@@ -443,20 +443,26 @@ def _parse(path: str, text: bytes, unknowns: bytes, options: ParseOptions,
            flags: int) -> cindex.TranslationUnit:
     """One round: the file with pmlint's headers and what earlier rounds learnt.
 
-    A precompiled prelude that clang rejects (removed or rewritten under a
-    running process) is given up for this process, and the round parsed
-    again with the prelude as text.
+    A round that fails with the precompiled prelude is parsed again with the
+    prelude as text. If that works, clang rejected the PCH (removed or
+    rewritten under a running process): it is given up for this process. If
+    that fails too, the file is at fault (libclang crashed on it) and the PCH
+    is kept: giving it up there made every later file of a tree parse slower.
     """
     global _pch_failed
+    retried = False
     while True:
         args, fixed = _arguments(options)
         unsaved = [(path, text), *fixed, (_EXTRAS, unknowns)]
         try:
             return _index().parse(path, args=args, unsaved_files=unsaved, options=flags)
         except cindex.TranslationUnitLoadError:
-            if "-include-pch" not in args:
-                raise
-            _pch_failed = True   # and once more, without it
+            if "-include-pch" in args:
+                _pch_failed = retried = True   # and once more, without it
+                continue
+            if retried:
+                _pch_failed = False
+            raise
 
 
 def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions()) -> FileModel:

@@ -209,3 +209,23 @@ def test_a_precompiled_prelude_that_goes_away_falls_back_to_text(monkeypatch):
     os.unlink(pch)   # as a clean-up of /tmp under a running process would
     assert parse_source(str(path), path.read_bytes()) == expected
     assert parse._pch_failed
+
+
+def test_a_file_libclang_cannot_parse_keeps_the_precompiled_prelude(monkeypatch):
+    from clang import cindex
+
+    from pmlint import parse
+    monkeypatch.setattr(parse, "_PCH_AFTER", 0)
+    monkeypatch.setattr(parse, "_pch_failed", False)
+    assert parse._precompiled(ParseOptions().config, os.getpid()) is not None
+    real = cindex.Index.parse
+
+    def crashes_on_bad_c(index, path, *args, **kwargs):   # as libclang does on a file it crashes on
+        if path.endswith("bad.c"):
+            raise cindex.TranslationUnitLoadError("Error parsing translation unit.")
+        return real(index, path, *args, **kwargs)
+    monkeypatch.setattr(cindex.Index, "parse", crashes_on_bad_c)
+    model = parse_source("bad.c", b"int x;\n")
+    assert model.problems and "libclang could not parse" in model.problems[0].reason
+    assert not parse._pch_failed
+    assert "-include-pch" in parse._arguments(ParseOptions())[0]
