@@ -15,7 +15,9 @@ driver file. Peers: `grep -rlE` with pmlint's own pre-filter over the .c files
 bench/pm_tables.cocci with `spatch -j 2`. pmlint runs with its cache cold (an
 empty --cache-dir per run) and warm (filled by a previous run); the page
 cache is warmed first by a grep over everything. Then scaling: 1 and 2 jobs,
-and drivers/net, drivers/ and the whole tree.
+and drivers/net, drivers/ and the whole tree. A cold run with the parser
+stubbed out (an empty model at once) shows what is left when parsing costs
+nothing: the floor of any faster parser.
 
 Columns: wall and CPU (user+system of every process) as medians; peak RSS of
 the largest process and of all processes together, sampled from /proc every
@@ -43,6 +45,14 @@ from pmlint.runner import PREFILTER  # noqa: E402  (the same words grep looks fo
 
 PATTERN = "|".join(w.decode() for w in PREFILTER)
 PMLINT = [sys.executable, "-m", "pmlint", "--format", "json", "--exit-zero"]
+# pmlint with a parser that returns an empty model at once: the rest of a
+# cold run (walk, read, pre-filter, cache, processes, output), which no
+# faster parser can save.
+NO_PARSER = [sys.executable, "-c",
+             "import sys; import pmlint.parse as p; from pmlint.model import FileModel; "
+             "p.parse_source = lambda path, source, options=None: FileModel(path); "
+             "from pmlint.cli import main; sys.exit(main(sys.argv[1:]))",
+             "--format", "json", "--exit-zero"]
 
 
 def _tree_rss_kb(root: int) -> tuple[int, int]:
@@ -196,6 +206,9 @@ def main() -> int:
                 rows.append(("spatch -j 2 pm_tables.cocci", spatch))
             cold[path] = bench.time(cold_cmd(path), runs=args.slow_runs, before=empty_cache)
             rows.append(("pmlint, cold cache", cold[path]))
+            rows.append(("pmlint, cold cache, parser stubbed out",
+                         bench.time(NO_PARSER + ["--cache-dir", cache, path], runs=args.slow_runs,
+                                    before=empty_cache)))
             rows.append(("pmlint, warm cache", bench.time(cold_cmd(path))))
             print_table(title, rows, grep, spatch)
 
