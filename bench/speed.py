@@ -178,7 +178,7 @@ def main() -> int:
     use_spatch = not args.no_spatch and shutil.which("spatch") is not None
     bench = Bench(args.runs)
     work = tempfile.mkdtemp(prefix="pmlint-speed-")
-    cache = os.path.join(work, "cache")
+    cache, stub_cache = os.path.join(work, "cache"), os.path.join(work, "stub-cache")
     empty_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
     env = dict(os.environ, PRE_COMMIT="1")   # no progress line, as in a hook
 
@@ -206,10 +206,11 @@ def main() -> int:
                 rows.append(("spatch -j 2 pm_tables.cocci", spatch))
             cold[path] = bench.time(cold_cmd(path), runs=args.slow_runs, before=empty_cache)
             rows.append(("pmlint, cold cache", cold[path]))
-            rows.append(("pmlint, cold cache, parser stubbed out",
-                         bench.time(NO_PARSER + ["--cache-dir", cache, path], runs=args.slow_runs,
-                                    before=empty_cache)))
             rows.append(("pmlint, warm cache", bench.time(cold_cmd(path))))
+            # A cache of its own: the empty models it stores would be hits for pmlint.
+            rows.append(("pmlint, cold cache, parser stubbed out",
+                         bench.time(NO_PARSER + ["--cache-dir", stub_cache, path], runs=args.slow_runs,
+                                    before=lambda: shutil.rmtree(stub_cache, ignore_errors=True))))
             print_table(title, rows, grep, spatch)
 
         driver = os.path.join(tree, args.driver)
