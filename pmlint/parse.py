@@ -186,16 +186,19 @@ def _main_file(tu: cindex.TranslationUnit, path: str) -> int | None:
 def _in_file(location: cindex.SourceLocation, path: str, main: int | None) -> bool:
     """Whether a location is in the file parsed (path; main, its handle),
     written there or expanded there from a macro. Written there, the common
-    case, takes one libclang call; elsewhere takes one more, which compares
-    handles: asking for the file's name took several."""
-    lib = cindex.conf.lib
-    if lib.clang_Location_isFromMainFile(location):
-        return True
+    case, takes one libclang call; elsewhere one more."""
+    return bool(cindex.conf.lib.clang_Location_isFromMainFile(location)) or _file_is(location, path, main)
+
+
+def _file_is(location: cindex.SourceLocation, path: str, main: int | None) -> bool:
+    """Whether a location (where it is expanded) is in the file parsed, so that
+    its offset indexes that file's text. Libclang's handles of files are
+    compared: asking for a file's name took several calls."""
     if main is None:
         f = location.file
         return f is not None and f.name == path
     f = cindex.c_object_p()
-    lib.clang_getInstantiationLocation(location, ctypes.byref(f), None, None, None)
+    cindex.conf.lib.clang_getInstantiationLocation(location, ctypes.byref(f), None, None, None)
     return ctypes.cast(f, ctypes.c_void_p).value == main
 
 
@@ -476,7 +479,7 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     lines = source.split(b"\n")
     # Bodies matter only in code that drives the PM core itself (PM4xx).
     flags = _OPTIONS
-    if _PM_CORE_CALL.search(source):
+    if b"dpm_" in source and _PM_CORE_CALL.search(source):   # a pattern led by \b is slow to search
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
     text = _as_utf8(source)
     for _ in range(_MAX_ROUNDS):
@@ -694,7 +697,7 @@ class _Extractor:
             end = body.extent.start if body is not None else None
         else:
             end = cur.extent.end
-        if end is None or end.file is None or end.file.name != self.clang_path:
+        if end is None or not _file_is(end, self.clang_path, self.main):
             return None
         pos = end.offset
         for _ in range(64):
@@ -720,7 +723,7 @@ class _Extractor:
             return True
         # Error recovery can end the declaration before an initializer it dropped.
         end = cur.extent.end
-        if end.file is None or end.file.name != self.clang_path:
+        if not _file_is(end, self.clang_path, self.main):
             return False
         pos = _BLANKS.match(self.source, end.offset).end()
         return self.source[pos:pos + 1] == b"="
@@ -763,7 +766,7 @@ class _Extractor:
         of the time spent on a driver."""
         ext = cur.extent
         start, end = ext.start, ext.end
-        if start.file is None or start.file.name != self.clang_path:
+        if not _file_is(start, self.clang_path, self.main):
             return True
         text = self.source[start.offset:end.offset + 1]
         if _PM_TEXT.search(text):
