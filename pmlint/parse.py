@@ -1260,10 +1260,10 @@ class _FactsWalker:
         cindex.conf.lib.clang_visitChildren(cursor, self._visit, None)
         return self._refs
 
-    def _head(self, cursor) -> bytes:
+    def _head(self, cursor, main: int | None) -> bytes:
         """The text of a declaration before its name: storage class, attributes, type."""
         start, name = cursor.extent.start, cursor.location
-        if start.file is None or start.file.name != self.clang_path:
+        if not _file_is(start, self.clang_path, main):
             return b""
         return self.source[start.offset:name.offset]
 
@@ -1271,11 +1271,9 @@ class _FactsWalker:
         internal: dict[str, Function] = {}   # static functions, by name: the definition if any
         marked, quiet, called, functions, written_static = set(), set(), set(), set(), set()
         refs: dict[str, Location] = {}
-        for cur in _children(tu.cursor):
-            if cur.kind not in (CK.FUNCTION_DECL, CK.VAR_DECL):
-                continue
-            f = cur.location.file
-            if f is None or f.name != self.clang_path:
+        main = _main_file(tu, self.clang_path)
+        for cur in _children(tu.cursor, _DECLARATIONS):
+            if not _file_is(cur.location, self.clang_path, main):
                 continue
             names = self._references(cur)
             for name, loc in names.items():
@@ -1288,7 +1286,7 @@ class _FactsWalker:
                 called.update(n for n in names if n != name)
             if cur.linkage != cindex.LinkageKind.INTERNAL:
                 continue
-            head = self._head(cur)
+            head = self._head(cur, main)
             if _STATIC.search(head):
                 written_static.add(name)
             if _MARKED_UNUSED.search(head):
