@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from clang import cindex  # noqa: E402
 from pmlint import discover, parse, scan  # noqa: E402
+from pmlint.cache import include_names  # noqa: E402
 from pmlint.runner import PREFILTER  # noqa: E402
 from pmlint.sourcefile import read_source  # noqa: E402
 
@@ -95,9 +96,9 @@ def main() -> int:
     return 0
 
 
-_QUOTED_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.M)
-_CONDITION = re.compile(rb"^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif)\b([^\n]*)", re.M)
-_TESTS = {b"defined", b"IS_ENABLED", b"IS_BUILTIN", b"IS_MODULE", b"IS_REACHABLE"}
+# Words of an #if line that name no option.
+_NOT_OPTIONS = {b"if", b"ifdef", b"ifndef", b"elif", b"defined", b"IS_ENABLED", b"IS_BUILTIN",
+                b"IS_MODULE", b"IS_REACHABLE"}
 
 
 def _text_only_share(sources: dict[str, bytes]) -> None:
@@ -109,10 +110,10 @@ def _text_only_share(sources: dict[str, bytes]) -> None:
     local = conditional = simple = 0
     for path, source in sources.items():
         here = os.path.dirname(path)
-        has_local = any(os.path.isfile(os.path.join(here, os.fsdecode(name)))
-                        for name in _QUOTED_INCLUDE.findall(source))
-        has_other = any(set(re.findall(rb"\w+", c)) - _TESTS - pm_options
-                        for c in _CONDITION.findall(source))
+        has_local = any(os.path.isfile(os.path.join(here, name)) for name in include_names(source))
+        has_other = any(set(re.findall(rb"\w+", m.group())) - _NOT_OPTIONS - pm_options
+                        for m in parse._DIRECTIVE.finditer(source)
+                        if m.group(1) not in (b"else", b"endif"))
         local += has_local
         conditional += has_other
         simple += not (has_local or has_other)
