@@ -1,3 +1,3 @@
 """pmlint: check Linux driver power-management callback tables."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

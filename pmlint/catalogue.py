@@ -11,6 +11,9 @@ from functools import lru_cache
 from importlib import resources
 
 SEVERITIES = ("error", "warning", "note")
+# bug: the PM core's contract is broken; modernisation: the code works, but
+# is written the way pm.h no longer recommends.
+CATEGORIES = ("bug", "modernisation")
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,18 @@ class Rule:
     # Off unless selected by ID or prefix: for rules whose cost a default run
     # should not pay (PM204 and PM205 parse a file in up to three configurations).
     opt_in: bool = False
+    # A rule that no longer runs: what replaced it and why. Its ID is never
+    # given to another rule; explain still answers for it.
+    retired: str = ""
+    category: str = "bug"
 
     def explain(self) -> str:
         """The rule's documentation as Markdown (ruff's layout)."""
-        parts = [f"# {self.id} {self.name} ({self.severity}{', opt-in' if self.opt_in else ''})", "",
-                 "## What it does", self.what.strip(), "",
+        state = "retired" if self.retired else self.severity + (", opt-in" if self.opt_in else "")
+        parts = [f"# {self.id} {self.name} ({state})", ""]
+        if self.retired:
+            parts += ["## Retired", self.retired.strip(), ""]
+        parts += ["## What it does", self.what.strip(), "",
                  "## Why is this bad?", self.why.strip(), ""]
         if self.example:
             parts += ["## Example", "```c", self.example.strip("\n"), "```", ""]
@@ -57,17 +67,25 @@ def _load(text: str, origin: str) -> Rule:
                     what=docs.get("what", ""), why=docs.get("why", ""),
                     example=docs.get("example", ""), use_instead=docs.get("use_instead", ""),
                     references=tuple(docs.get("references", ())),
-                    opt_in=bool(data.get("opt_in", False)))
+                    opt_in=bool(data.get("opt_in", False)), retired=data.get("retired", ""),
+                    category=data.get("category", "bug"))
     except KeyError as exc:
         raise CatalogueError(f"{origin}: missing key {exc}") from None
     if rule.severity not in SEVERITIES:
         raise CatalogueError(f"{origin}: unknown severity {rule.severity!r}")
+    if rule.category not in CATEGORIES:
+        raise CatalogueError(f"{origin}: unknown category {rule.category!r}")
     return rule
 
 
-@lru_cache(maxsize=1)
 def rules() -> tuple[Rule, ...]:
-    """Every rule, sorted by ID."""
+    """Every rule that runs, sorted by ID."""
+    return tuple(r for r in everything() if not r.retired)
+
+
+@lru_cache(maxsize=1)
+def everything() -> tuple[Rule, ...]:
+    """Every rule, the retired ones too, sorted by ID."""
     found = []
     for entry in resources.files("pmlint.rules").iterdir():
         if entry.name.endswith(".toml"):

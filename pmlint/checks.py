@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pmlint import pmcore
-from pmlint.model import FileModel, Location
+from pmlint.model import FileModel, Location, Note
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Hit:
     location: Location
     symbol: str
     fields: dict = field(default_factory=dict, hash=False)
+    severity: str = ""            # "" for the rule's; lower when the evidence is weaker
+    notes: tuple[Note, ...] = ()  # the evidence, shown as a compiler's notes
 
 
 Check = Callable[[FileModel, dict], Iterator[Hit]]
@@ -80,14 +82,34 @@ def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
 
 @check("shared-callback")
 def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
-    """One function set in member `member` and in any of the `shared_with` members."""
+    """One function set in member `member` and in any of the `shared_with` members,
+    where the device can be runtime-suspended when the system-sleep callback runs.
+
+    It cannot be when every driver the file attaches the table to is on a bus
+    in `resumed_by` (the bus runtime-resumes the device first) and the file
+    calls none of `smart_suspend`; nor when the file calls none of
+    `enables_runtime` and its drivers are on no bus in `bus_enables`; nor when
+    the shared callback itself asks (it calls one of `asks`).
+    """
+    from pmlint.effect_checks import calls_any
+    called = set(model.called)
+    buses = {}
+    for drv in model.drivers:
+        for slot in drv.slots:
+            if slot.name.rpartition(".")[2] == "pm":
+                buses.setdefault(slot.callback, set()).add(drv.type)
     for table in _tables(model):
+        on = buses.get(table.name, set())
+        if on and on <= set(match["resumed_by"]) and not called & set(match["smart_suspend"]):
+            continue
+        if on and not called & set(match["enables_runtime"]) and not on & set(match["bus_enables"]):
+            continue
         have = table.slot_map
         shared = []
         for member, others in match["pairs"]:
             fn = have.get(member)
             clash = [o for o in others if fn and have.get(o) == fn]
-            if clash:
+            if clash and not calls_any(model, fn, set(match["asks"])):
                 shared.append((fn, member, clash))
         if shared:
             yield Hit(table.location, table.name, {
@@ -190,14 +212,16 @@ def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
 @check("stub-counterpart")
 def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
     """At some phase, the `stub` side's callback does nothing while the `work`
-    side's does something. Callbacks whose bodies the file does not show
+    side's takes the device down (pmlint.effects). Callbacks whose bodies the file does not show
     (defined elsewhere or by a macro) are not judged."""
+    from pmlint.effect_checks import quiesces
     trivial = {f.name: f.trivial for f in model.functions}
     work_side, stub_side = pmcore.members(match["work"]), pmcore.members(match["stub"])
     for table in _tables(model):
         have = table.slot_map
         pairs = [(w, s) for w, s in zip(work_side, stub_side)
-                 if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False]
+                 if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False
+                 and quiesces(model, table, [w], match)]
         if pairs:
             yield Hit(table.location, table.name, {
                 "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),

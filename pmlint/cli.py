@@ -123,7 +123,7 @@ def _explain(argv: list[str]) -> int:
     ap.add_argument("rule", help="rule ID (PM101) or name (freeze-without-thaw)")
     args = ap.parse_args(argv)
     key = args.rule.strip()
-    for rule in catalogue.rules():
+    for rule in catalogue.everything():
         if key.upper() == rule.id or key == rule.name:
             sys.stdout.write(rule.explain())
             return EXIT_CLEAN
@@ -160,6 +160,9 @@ def _list_rules() -> int:
         severity = rule.severity + ("*" if rule.opt_in else "")
         print(f"{rule.id}  {rule.name:<36} {severity:<8} {rule.summary}")
     print("* opt-in: runs only when --select (or select in the configuration) names it")
+    for rule in catalogue.everything():
+        if rule.retired:
+            print(f"{rule.id}  {rule.name:<36} retired  (pmlint explain {rule.id})")
     return EXIT_CLEAN
 
 
@@ -174,7 +177,7 @@ def _lint(argv: list[str]) -> int:
     cfg = _project_config(args)
     select = select or list(cfg.select)
     ignore = ignore + list(cfg.ignore)
-    bad = unknown_patterns(select + ignore, catalogue.rules())
+    bad = unknown_patterns(select + ignore, catalogue.everything())
     if bad:
         ap.error(f"unknown rule ID or prefix: {', '.join(bad)} (see --list-rules)")
     if args.jobs < 0:
@@ -272,7 +275,7 @@ def _interactive(stream) -> bool:
 
 def _project_config(args) -> Config:
     path = args.config or config.find(args.paths or ["."])
-    return config.load(path, catalogue.rules()) if path else Config()
+    return config.load(path, catalogue.everything()) if path else Config()
 
 
 def _write_html(path: str, report: Report) -> bool:

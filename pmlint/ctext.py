@@ -18,9 +18,17 @@ _DIRECTIVE_LINE = re.compile(rb"^[ \t]*#(?:[^\n\\]|\\.)*\n", re.M | re.S)
 TAB = 8
 
 
+_BLANK = bytes(10 if i == 10 else 32 for i in range(256))
+
+
+def blank(text: bytes) -> bytes:
+    """The same length of spaces, newlines kept."""
+    return text.translate(_BLANK)
+
+
 def mask(source: bytes) -> bytes:
     """Comments and string/char literals as blanks (newlines kept)."""
-    return _NOT_CODE.sub(lambda m: re.sub(rb"[^\n]", b" ", m.group()), source)
+    return _NOT_CODE.sub(lambda m: blank(m.group()), source)
 
 
 def offset(source: bytes, line: int, column: int) -> int:

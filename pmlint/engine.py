@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pmlint.catalogue import Rule
+from pmlint import effect_checks  # noqa: F401  (registers its match kinds)
 from pmlint.checks import CHECKS
 from pmlint.model import FileModel, Finding
 
@@ -15,5 +16,6 @@ def evaluate(model: FileModel, rules: Iterable[Rule]) -> list[Finding]:
         for hit in check(model, rule.match):
             message = rule.message.format(symbol=hit.symbol, **hit.fields)
             findings.append(Finding(hit.location.path, hit.location.line, hit.location.column,
-                                    rule.id, rule.severity, hit.symbol, message))
+                                    rule.id, hit.severity or rule.severity, hit.symbol, message,
+                                    notes=hit.notes))
     return sorted(findings)

@@ -42,7 +42,7 @@ def check(argv: list[str]) -> int:
               file=sys.stderr)
         return 2
     found = config.find(list(command.inputs))
-    cfg = config.load(found, catalogue.rules()) if found else config.Config()
+    cfg = config.load(found, catalogue.everything()) if found else config.Config()
     files = [f for f in command.inputs if not cfg.excluded(f)]
     rules = selected_rules(catalogue.rules(), list(cfg.select), list(cfg.ignore))
     options = ParseOptions(flags=command.flags, directory=os.getcwd())

@@ -41,6 +41,9 @@ class PmTable:
     complete: bool = True    # False when its initializer had errors: rules skip it
     uses: tuple[Location, ...] = ()  # where the file names it outside its declarations
     refers_to: tuple[str, ...] = ()  # names its initializer uses, also in branches pm_ptr() drops
+    # Members the initializer sets to NULL and nothing later sets again:
+    # `.thaw = NULL`, or SET_SYSTEM_SLEEP_PM_OPS(s, NULL).
+    nulls: tuple[str, ...] = ()
 
     @property
     def used(self) -> bool:
@@ -74,6 +77,29 @@ class DriverObject:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A call written in a function's body."""
+
+    name: str         # the function (or member, when indirect) called
+    line: int
+    column: int
+    args: str = ""    # the arguments as written, blanks folded, cut at 120 characters
+    indirect: bool = False   # through a pointer: ops->stop(dev)
+    through: str = ""        # the file's own function-like macro the call is written in
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a function's body, as the file writes it, does (pmlint.bodytext)."""
+
+    calls: tuple[Call, ...]
+    first: int               # line of its '{'
+    last: int                # line of its '}'
+    stores: bool = False     # stores to a member, an array element or through a pointer
+    returns_error: bool = False  # returns a negative error constant somewhere
+
+
+@dataclass(frozen=True)
 class Function:
     name: str
     location: Location
@@ -85,6 +111,9 @@ class Function:
     # file: None when not judged (not a table's callback, defined elsewhere
     # or by a macro).
     trivial: bool | None = None
+    # Read for the callbacks of tables and driver objects and the functions
+    # of the file they call, directly or not; None for the others.
+    body: Body | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +208,7 @@ class FileModel:
     # compare with it; empty when nothing depends on those options
     # (see parse.ParseOptions.switch_off).
     configurations: tuple[ConfigFacts, ...] = ()
+    called: tuple[str, ...] = ()  # every name the file's function bodies call, sorted
 
     @property
     def given(self) -> ConfigFacts:
@@ -195,6 +225,16 @@ class FileModel:
 
 
 @dataclass(frozen=True, order=True)
+class Note:
+    """Evidence for a finding, shown as a compiler's note: lines."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, order=True)
 class Finding:
     """One rule violation: what flows from the engine to filters and formatters."""
 
@@ -206,6 +246,7 @@ class Finding:
     symbol: str
     message: str
     origin: str = field(default="", compare=False)  # patch mode: the patch or commit that introduced it
+    notes: tuple[Note, ...] = field(default=(), compare=False)
 
     @property
     def fingerprint(self) -> str:

@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from clang import cindex
 
+from pmlint.bodytext import BodyReader
 from pmlint.model import (Conditional, ConfigFacts, DriverObject, FileModel, Function, Location,
                           PmSequence, PmTable, Problem, Slot, Step, Use)
 
@@ -574,13 +575,36 @@ class _Extractor:
             dataclasses.replace(t, exported=t.name in exported, uses=tuple(uses.get(t.name, ())))
             for t in sorted(tables.values(), key=lambda t: (t.location, t.name)))
         callbacks = {s.callback for t in tables_out for s in t.slots}
-        functions_out = (self._judge_body(f, definitions.get(f.name)) if f.name in callbacks else f
-                         for f in functions.values())
+        functions_out = {name: self._judge_body(f, definitions.get(name)) if name in callbacks else f
+                         for name, f in functions.items()}
+        called = ()
+        if tables_out or drivers:
+            roots = callbacks | {s.callback for d in drivers for s in d.slots}
+            called = self._read_bodies(roots, functions_out, definitions)
         return FileModel(self.path, tables_out, tuple(drivers),
-                         tuple(sorted(functions_out, key=lambda f: (f.location, f.name))),
+                         tuple(sorted(functions_out.values(), key=lambda f: (f.location, f.name))),
                          tuple(problems), left_out=self._left_out(undeclared),
                          conditionals=self._conditionals(),
-                         sequences=tuple(sequences))
+                         sequences=tuple(sequences), called=called)
+
+    def _read_bodies(self, roots, functions: dict, definitions: dict) -> tuple[str, ...]:
+        """Give the callbacks, and the file's functions they call, their Body
+        (in `functions`, in place); return every name the file's bodies call."""
+        reader = BodyReader(self.source)
+        todo, seen = sorted(roots), set()
+        while todo:
+            name = todo.pop()
+            cur = definitions.get(name)
+            if name in seen or cur is None:
+                continue
+            seen.add(name)
+            fn = functions[name]
+            start = self._body_start(cur) if self._word_at(fn.location) == name else None
+            body = reader.body(start) if start is not None else None
+            if body is not None:
+                functions[name] = dataclasses.replace(fn, body=body)
+                todo.extend(c.name for c in body.calls if not c.indirect)
+        return reader.called()
 
     def _conditionals(self) -> tuple[Conditional, ...]:
         """Every #if ... #endif block of the file, whether the configuration keeps it or not."""
@@ -663,7 +687,7 @@ class _Extractor:
         word = self._word_at(loc)
         init = self._init_list(cur)
         written = init is not None or self._has_initializer_text(cur)
-        slots = self._members(init, cur.type) if init is not None else ()
+        slots, nulls = self._members(init, cur.type, nulls=True) if init is not None else ((), ())
         # Also the names pm_sleep_ptr() drops: the compiler still needs them declared.
         refers_to = () if init is None else tuple(dict.fromkeys(_spellings_below(init, _DECL_REF)))
         complete = True
@@ -684,7 +708,7 @@ class _Extractor:
             static=cur.storage_class == cindex.StorageClass.STATIC,
             defined=written,
             defined_by="designated-initializer" if word in ("", cur.spelling) else word,
-            exported=False, slots=slots, complete=complete, refers_to=refers_to)
+            exported=False, slots=slots, complete=complete, refers_to=refers_to, nulls=nulls)
 
     def _has_body(self, cur) -> bool:
         """Bodies are skipped, so a definition is a declarator followed by '{'."""
@@ -787,13 +811,17 @@ class _Extractor:
             found |= more
         return re.compile(rb"\b(?:" + b"|".join(sorted(found)) + rb")\b") if found else None
 
-    def _members(self, init, ctype, wanted=None) -> tuple[Slot, ...]:
+    def _members(self, init, ctype, wanted=None, nulls=False):
         """The non-NULL members, as C sets them: a later initializer of a member
-        replaces an earlier one (SET_SYSTEM_SLEEP_PM_OPS(...) then .freeze = NULL)."""
+        replaces an earlier one (SET_SYSTEM_SLEEP_PM_OPS(...) then .freeze = NULL).
+        With nulls, also the names of the members last set to NULL."""
         last: dict[str, Slot | None] = {}
         for name, slot in self._slots(init, ctype, wanted=wanted):
             last[name] = slot
-        return tuple(s for s in last.values() if s is not None)
+        slots = tuple(s for s in last.values() if s is not None)
+        if nulls:
+            return slots, tuple(n for n, s in last.items() if s is None)
+        return slots
 
     def _slots(self, init, ctype, prefix: str = "", wanted=None):
         """Yield (member, Slot, or None for NULL) for every member an initializer list sets.

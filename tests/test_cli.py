@@ -24,7 +24,7 @@ def test_gcc_style_text_and_exit_codes():
     bad = run(FIXTURES / "PM101_fires.c")
     assert bad.returncode == 1
     first = bad.stdout.splitlines()[0]
-    assert first.startswith(f"{FIXTURES / 'PM101_fires.c'}:13:32: error: 'foo_pm_ops' sets .freeze")
+    assert first.startswith(f"{FIXTURES / 'PM101_fires.c'}:42:32: error: 'foo_pm_ops' sets .freeze")
     assert first.endswith("[PM101]")
     good = run(FIXTURES / "PM101_clean.c")
     assert (good.returncode, good.stdout) == (0, "")

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from expectations import expected_findings, expected_slots, fixture_files
+from expectations import (expected_evidence, expected_findings, expected_severities,
+                          expected_slots, fixture_files)
 from pmlint import catalogue
 from pmlint.engine import evaluate
 from pmlint.parse import ParseOptions
@@ -24,6 +25,13 @@ def test_fixture_findings(path):
     got = sorted((f.line, f.rule) for f in findings)
     assert got == expected_findings(path), "\n".join(
         f"{f.line}: {f.rule} {f.message}" for f in findings)
+    rule_severity = {r.id: r.severity for r in catalogue.rules()}
+    severities = {(f.line, f.rule): f.severity for f in findings}
+    want = {key: expected_severities(path).get(key, rule_severity[key[1]]) for key in severities}
+    assert severities == want
+    notes = sorted((n.line, f.rule) for f in findings for n in f.notes)
+    assert notes == expected_evidence(path), "\n".join(
+        f"{n.line}: {f.rule} note: {n.message}" for f in findings for n in f.notes)
 
 
 @pytest.mark.parametrize("path", [p for p in FILES if expected_slots(p)],

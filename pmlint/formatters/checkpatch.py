@@ -19,6 +19,8 @@ def _block(f, source: tuple[str, ...], terse: bool, showfile: bool) -> str:
     # --showfile drops the second line and --terse keeps only the first,
     # both then naming the file in front of the first.
     head = f"{LEVEL[f.severity]}:{f.rule}: {f.message}"
+    if f.notes and not terse:
+        head += "".join(f"\n  note: {n.path}:{n.line}: {n.message}" for n in f.notes)
     if terse or showfile:
         head = f"{f.path}:{f.line}: {head}"
     if terse:

@@ -26,5 +26,6 @@ def render(report: Report) -> str:
         props = {"file": f.path, "line": f.line, "col": f.column,
                  "title": f"{f.rule} {catalogue[f.rule].name}"}
         joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in props.items())
-        lines.append(f"::{COMMAND[f.severity]} {joined}::{escape_data(f.message)}\n")
+        text = "\n".join([f.message] + [f"note: {n.path}:{n.line}: {n.message}" for n in f.notes])
+        lines.append(f"::{COMMAND[f.severity]} {joined}::{escape_data(text)}\n")
     return "".join(lines)

@@ -48,6 +48,10 @@ def _snippet(lines, line: int) -> list[tuple[int, str, bool]]:
     return [(n, lines[n - 1].expandtabs(8), n == line) for n in range(lo, hi + 1)]
 
 
+def _line(lines, line: int) -> str:
+    return lines[line - 1].expandtabs(8).strip() if lines and 0 < line <= len(lines) else ""
+
+
 def _matrix_row(table) -> list[tuple[str, str]]:
     have = table.slot_map
     cells = []
@@ -77,7 +81,8 @@ def render(report: Report) -> str:
     flagged = {(f.path, f.symbol) for f in report.findings}
     tables = [{"table": t, "cells": _matrix_row(t), "flagged": (t.location.path, t.name) in flagged}
               for t in report.tables if t.defined]
-    findings = [{"f": f, "rule": rules.get(f.rule), "snippet": _snippet(report.sources.get(f.path), f.line)}
+    findings = [{"f": f, "rule": rules.get(f.rule), "snippet": _snippet(report.sources.get(f.path), f.line),
+                 "notes": [(n, _line(report.sources.get(n.path), n.line)) for n in f.notes]}
                 for f in report.findings]
     return env.get_template("report.html.j2").render(
         version=__version__, report=report, findings=findings, tables=tables,

@@ -10,7 +10,9 @@ def render(report: Report) -> str:
     doc = {
         "findings": [{"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
                       "column": f.column, "symbol": f.symbol, "message": f.message,
-                      **({"origin": f.origin} if f.origin else {})}
+                      **({"origin": f.origin} if f.origin else {}),
+                      **({"notes": [{"path": n.path, "line": n.line, "column": n.column,
+                                     "message": n.message} for n in f.notes]} if f.notes else {})}
                      for f in report.findings],
         "tables": [{"path": t.location.path, "name": t.name, "line": t.location.line,
                     "const": t.const, "static": t.static, "exported": t.exported,

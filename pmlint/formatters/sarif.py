@@ -42,20 +42,26 @@ def _rule(rule) -> dict:
         "help": {"text": doc, "markdown": doc},
         # pmlint's severities are SARIF's level names.
         "defaultConfiguration": {"level": rule.severity},
-        "properties": {"tags": ["power-management"]},
+        "properties": {"tags": ["power-management", rule.category]},
     }
 
 
+def _location(path: str, line: int, column: int) -> dict:
+    return {"physicalLocation": {"artifactLocation": _artifact(path),
+                                 "region": {"startLine": line, "startColumn": column}}}
+
+
 def _result(finding, index: dict[str, int]) -> dict:
+    related = {"relatedLocations": [{"id": i, **_location(n.path, n.line, n.column),
+                                     "message": {"text": _text(n.message)}}
+                                    for i, n in enumerate(finding.notes)]} if finding.notes else {}
     return {
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
         "level": finding.severity,
         "message": {"text": _text(finding.message)},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": _artifact(finding.path),
-            "region": {"startLine": finding.line, "startColumn": finding.column},
-        }}],
+        "locations": [_location(finding.path, finding.line, finding.column)],
+        **related,
         "partialFingerprints": {"pmlintFingerprint/v1": finding.fingerprint},
     }
 

@@ -19,4 +19,9 @@ def render(report: Report) -> str:
             severity = f"{_COLOURS.get(f.severity, '')}{severity}{_RESET}"
         origin = f" (introduced by {f.origin})" if f.origin else ""
         out.append(f"{where} {severity} {f.message} [{f.rule}]{origin}\n")
+        for n in f.notes:
+            where, severity = f"{n.path}:{n.line}:{n.column}:", "note:"
+            if colour:
+                where, severity = f"{_BOLD}{where}{_RESET}", f"{_COLOURS['note']}{severity}{_RESET}"
+            out.append(f"{where} {severity} {n.message}\n")
     return "".join(out)

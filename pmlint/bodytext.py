@@ -1,0 +1,110 @@
+"""What a function's body calls, read from the file's text.
+
+The parser skips function bodies (parsing them would cost a second libclang
+parse of most files), so the calls of the PM callbacks and of the functions
+they call are read from the text: comments, literals and preprocessor lines
+blanked, braces matched. A call through one of the file's own function-like
+macros stands for the calls the macro's body makes, at the place it is used.
+Both branches of an #if inside a body are read (docs/limits.md).
+"""
+from __future__ import annotations
+
+import re
+
+from pmlint import ctext
+from pmlint.model import Body, Call
+
+# A call: a name, an opening parenthesis. (A leading \b, not a look-behind
+# or an optional `->`, keeps the search fast.)
+_CALL = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
+_BRACE = re.compile(rb"[{}]")
+_PAREN = re.compile(rb"[()]")
+_NOT_CALLS = frozenset(w.encode() for w in (
+    "if", "for", "while", "switch", "return", "sizeof", "typeof", "__typeof__", "__typeof",
+    "_Generic", "do", "case", "defined", "__attribute__", "asm", "__asm__", "asm_inline",
+    "alignof", "_Alignof", "__alignof__", "_Static_assert", "static_assert", "else"))
+_NOT_CALL_NAMES = frozenset(w.decode() for w in _NOT_CALLS)
+# A store to something that outlives the call: a member, an array element
+# or a pointer's target (local variables do not count).
+_STORE = re.compile(
+    rb"(?:->|\.)\s*\w+\s*(?:\[[^\]\n]*\]\s*)*(?:[-+*/%|&^]|<<|>>)?=(?!=)"
+    rb"|(?:\+\+|--)\s*\w+\s*(?:->|\.)|(?:->|\.)\s*\w+\s*(?:\+\+|--)"
+    rb"|^\s*\*\s*\w+\s*=(?!=)", re.M)
+_ERROR_RETURN = re.compile(rb"\breturn\s*\(?\s*-\s*E[A-Z0-9_]+")
+# Led by '#', not '^', so that the search looks for the literal: in masked
+# text a '#' is always in a directive.
+_MACRO = re.compile(rb"#[ \t]*define[ \t]+(\w+)\(([^)\n]*)\)((?:[^\n\\]|\\.)*)", re.S)
+_DIRECTIVE_LINE = re.compile(rb"#(?:[^\n\\]|\\.)*", re.S)
+_ARGS_SHOWN = 120   # characters of a call's arguments kept (the vocabulary reads a few)
+_MACRO_DEPTH = 8
+
+
+class BodyReader:
+    """One file's text, ready to read any of its function bodies."""
+
+    def __init__(self, source: bytes):
+        masked = ctext.mask(source)
+        # name -> the calls of its body, as _calls_in gives them
+        self.macros: dict[str, list] = {}
+        for m in _MACRO.finditer(masked):
+            self.macros[m.group(1).decode()] = list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
+        self.masked = _DIRECTIVE_LINE.sub(lambda m: ctext.blank(m.group()), masked)
+
+    def _line_col(self, at: int, base: tuple[int, int] = (0, 1)) -> tuple[int, int]:
+        """Line and column of an offset, counting on from (offset, line) `base` before it."""
+        line = base[1] + self.masked.count(b"\n", base[0], at)
+        return line, at - self.masked.rfind(b"\n", 0, at)
+
+    @staticmethod
+    def _calls_in(text: bytes, start: int = 0, end: int | None = None):
+        """(name, indirect, arguments, offset) of each call in text[start:end]."""
+        end = len(text) if end is None else end
+        for m in _CALL.finditer(text, start, end):
+            name = m.group(1)
+            if name in _NOT_CALLS:
+                continue
+            before = text[max(0, m.start() - 8):m.start()].rstrip(b" \t")
+            indirect = before.endswith(b"->") or before.endswith(b".")
+            depth, close = 0, min(end, m.end() + 4 * _ARGS_SHOWN)
+            for p in _PAREN.finditer(text, m.end() - 1, close):
+                depth += 1 if p.group() == b"(" else -1
+                if depth == 0:
+                    close = p.start()
+                    break
+            args = b" ".join(text[m.end():close].split())[:_ARGS_SHOWN]
+            yield name.decode(), indirect, args.decode("utf-8", "replace"), m.start()
+
+    def body(self, brace: int) -> Body | None:
+        """The body whose '{' is at offset `brace`, or None when its '}' is not found."""
+        depth, close = 0, -1
+        for m in _BRACE.finditer(self.masked, brace):
+            depth += 1 if m.group() == b"{" else -1
+            if depth == 0:
+                close = m.start()
+                break
+        if close < 0:
+            return None
+        calls = []
+        first = self._line_col(brace)[0]
+        base = (brace, first)
+        for name, indirect, args, at in self._calls_in(self.masked, brace, close):
+            line, column = self._line_col(at, base)
+            base = (at, line)
+            calls.extend(self._expand(name, indirect, args, line, column, "", 0))
+        text = self.masked[brace:close + 1]
+        return Body(tuple(calls), first, self._line_col(close, base)[0],
+                    stores=_STORE.search(text) is not None,
+                    returns_error=_ERROR_RETURN.search(text) is not None)
+
+    def called(self) -> tuple[str, ...]:
+        """Every name the file's code calls directly, outside directives, sorted."""
+        return tuple(sorted({n.decode() for n in _CALL.findall(self.masked)} - _NOT_CALL_NAMES))
+
+    def _expand(self, name, indirect, args, line, column, through, depth):
+        if indirect or name not in self.macros or depth >= _MACRO_DEPTH:
+            return [Call(name, line, column, args=args, indirect=indirect, through=through)]
+        out = []
+        for inner, inner_indirect, inner_args, _ in self.macros[name]:
+            out.extend(self._expand(inner, inner_indirect, inner_args, line, column,
+                                    through or name, depth + 1))
+        return out

@@ -1,0 +1,207 @@
+"""Match kinds that judge what callbacks do (pmlint.effects), not only which
+members a table sets. Like pmlint.checks: pure functions of a FileModel and a
+rule's [match] table, yielding Hits with their evidence as notes."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import lru_cache
+
+from pmlint import effects, pmcore
+from pmlint.checks import Hit, _tables, check
+from pmlint.effects import CallbackEffects, Effect
+from pmlint.model import FileModel, Note, PmTable
+
+_SHOWN = 4   # evidence notes per finding; the message says how many more
+
+# What the PM core runs after the freeze callbacks, per way back up.
+_PATHS = {
+    "thaw": "after a cancelled Xen checkpoint and after every hibernation image is written (PMSG_THAW)",
+    "restore": "after a Xen restore and after resume from hibernation (PMSG_RESTORE)",
+}
+
+
+@lru_cache(maxsize=16)
+def _vocabulary(extra: str) -> effects.Vocabulary:
+    return effects.vocabulary().extended(json.loads(extra))
+
+
+def vocabulary(match: dict) -> effects.Vocabulary:
+    """The shipped vocabulary with the project's additions (match["vocabulary"])."""
+    return _vocabulary(json.dumps(match.get("vocabulary", {}), sort_keys=True))
+
+
+def side_effects(model: FileModel, table: PmTable, members, vocab, role: str) -> list[CallbackEffects]:
+    out = []
+    for member in members:
+        slot = table.slot(member)
+        if slot is not None:
+            out.append(effects.of_callback(model, slot.callback, slot.location, vocab, role))
+    return out
+
+
+def _downs(side: list[CallbackEffects]) -> list[Effect]:
+    """What the side takes down and leaves down, less what the bus undoes by itself."""
+    seen, out = set(), []
+    for ce in side:
+        for e in ce.net("down"):
+            key = (e.call.line, e.call.column, e.call.name)
+            if not e.cls.bus and key not in seen:
+                seen.add(key)
+                out.append(e)
+    return out
+
+
+def _whats(found: list[Effect]) -> str:
+    return pmcore.listed(dict.fromkeys(e.cls.what for e in found))
+
+
+def _note(path: str, e: Effect, tail: str) -> Note:
+    if e.chain:
+        text = f"{e.where} calls {e.api}{tail}"
+    else:
+        text = f"the table sets {e.api} itself{tail}"
+    return Note(path, e.call.line, e.call.column, text)
+
+
+def evidence(path: str, found: list[Effect], tail=lambda e: "") -> tuple[Note, ...]:
+    notes = [_note(path, e, tail(e)) for e in found[:_SHOWN]]
+    if len(found) > _SHOWN:
+        last = found[_SHOWN - 1]
+        notes[-1] = Note(path, last.call.line, last.call.column,
+                         notes[-1].message + f" (and {len(found) - _SHOWN} more)")
+    return tuple(notes)
+
+
+def _unknown_detail(found: list[Effect]) -> str:
+    names = list(dict.fromkeys(e.api for e in found))
+    shown = pmcore.listed(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"pmlint does not know what {shown} {'does' if len(names) == 1 else 'do'}"
+
+
+@check("left-down")
+def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
+    """The freeze side takes the device down and no callback of side `path`
+    (at any phase, or .complete) brings it back.
+
+    A member of `path` written as NULL is the author's decision: only what
+    nothing brings back on demand (a sticky class) is reported then. A freeze
+    side whose effects are unknown is reported as a note, on the letter.
+    """
+    path, vocab = match["path"], vocabulary(match)
+    back = pmcore.members(path) + ("complete",)
+    for table in _tables(model):
+        have = table.slot_map
+        down_members = [m for m in pmcore.members("freeze") if m in have]
+        if not down_members or any(m in have for m in back):
+            continue
+        decided = [m for m in pmcore.members(path) if m in table.nulls]
+        side = side_effects(model, table, down_members, vocab, "down")
+        downs = _downs(side)
+        fields = {"present": pmcore.dotted(down_members), "side": path, "when": _PATHS[path]}
+        if decided:
+            downs = [e for e in downs if e.cls.sticky]
+        if downs:
+            written = f" ({pmcore.dotted(decided)} written as NULL)" if decided else ""
+            weak = all(e.cls.weak for e in downs)
+            yield Hit(table.location, table.name, {
+                **fields, "detail": f"nothing brings back {_whats(downs)}, which the freeze side "
+                                    f"takes down{written}"},
+                severity="warning" if weak else "",
+                notes=evidence(model.path, downs, lambda e: f": {e.cls.what} left down"))
+        elif not decided and not any(ce.verdict == "quiesces" for ce in side):
+            unknown = [e for ce in side for e in ce.unknown]
+            if unknown:
+                yield Hit(table.location, table.name, {
+                    **fields, "detail": _unknown_detail(unknown) + ": if the freeze side stops the "
+                                        "device, it stays stopped"},
+                    severity="note",
+                    notes=evidence(model.path, unknown, lambda e: ": not known to pmlint"))
+
+
+@check("snapshot-live")
+def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
+    """The suspend side stops activity (interrupts, queues, DMA) and no
+    freeze-side callback at any phase stops any: it runs on while the memory
+    snapshot is taken. A freeze member written as NULL is a decision; a
+    freeze side that calls what pmlint does not know is not judged."""
+    vocab = vocabulary(match)
+    for table in _tables(model):
+        have = table.slot_map
+        present = [m for m in pmcore.members("suspend") if m in have]
+        freeze = [m for m in pmcore.members("freeze") if m in have]
+        if not present or any(m in table.nulls for m in pmcore.members("freeze")):
+            continue
+        live = [e for e in _downs(side_effects(model, table, present, vocab, "down"))
+                if e.cls.activity]
+        if not live:
+            continue
+        # The freeze side may stop the same activity by other means (a
+        # register write, a subsystem helper): only one that stops none of
+        # it, as far as pmlint knows, is judged.
+        frozen = side_effects(model, table, freeze, vocab, "down")
+        if any(ce.unknown for ce in frozen) or any(e.cls.activity for e in _downs(frozen)):
+            continue
+        if live:
+            yield Hit(table.location, table.name, {
+                "present": pmcore.dotted(present),
+                "freeze": pmcore.dotted(freeze) if freeze else "no freeze-side callback",
+                "whats": _whats(live)},
+                notes=evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}"))
+
+
+@check("not-undone")
+def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
+    """Both sides exist, but what the freeze side takes down the thaw or the
+    restore side (any phase, or .complete) never brings back. A way back that
+    calls what pmlint does not know is not judged: the missing call may be in
+    there. One finding per table, for the first way back that misses some."""
+    vocab = vocabulary(match)
+    for table in _tables(model):
+        have = table.slot_map
+        down_members = [m for m in pmcore.members("freeze") if m in have]
+        if not down_members:
+            continue
+        downs = _downs(side_effects(model, table, down_members, vocab, "down"))
+        for path in ("thaw", "restore"):
+            up_members = [m for m in pmcore.members(path) + ("complete",) if m in have]
+            if not downs or not up_members:
+                continue
+            up = side_effects(model, table, up_members, vocab, "up")
+            if any(ce.unknown for ce in up):
+                continue
+            brought = {name for ce in up for e in ce.effects if e.kind == "up"
+                       for name in e.cls.brings_back()}
+            missing = [e for e in downs if e.cls.name not in brought]
+            if missing:
+                many = len(up_members) > 1
+                yield Hit(table.location, table.name, {
+                    "present": pmcore.dotted(down_members), "back": pmcore.dotted(up_members),
+                    "s": "" if many else "s", "s2": "" if len(down_members) > 1 else "s",
+                    "whats": _whats(missing), "when": _PATHS[path],
+                    "it": "they" if len(missing) > 1 else "it",
+                    "s3": "" if len(missing) > 1 else "s"},
+                    notes=evidence(model.path, missing,
+                                   lambda e, p=path: f": nothing on the {p} side brings back {e.cls.what}"))
+                break
+
+
+def quiesces(model: FileModel, table: PmTable, members, match: dict) -> bool:
+    """Some callback of `members` takes the device down, as far as pmlint knows."""
+    return bool(_downs(side_effects(model, table, members, vocabulary(match), "down")))
+
+
+def calls_any(model: FileModel, callback: str, names: set[str]) -> bool:
+    """The callback, or a function of the file it calls, calls one of `names`."""
+    bodies = {f.name: f.body for f in model.functions if f.body is not None}
+    todo, seen = [callback], set()
+    while todo:
+        fn = todo.pop()
+        if fn in seen or fn not in bodies:
+            continue
+        seen.add(fn)
+        for call in bodies[fn].calls:
+            if call.name in names:
+                return True
+            todo.append(call.name)
+    return False

@@ -1,0 +1,226 @@
+"""What a PM callback does to its device, judged from the calls its body makes.
+
+Kernel knowledge, no parsing: the vocabulary (pmlint/data/effects.toml, plus
+a project's [tool.pmlint.effects]) says which kernel APIs take which piece of
+device state down or bring it back up; a callback's effects are its calls,
+followed through the functions its own file defines (model.Function.body).
+A call the vocabulary does not know, to a function the file does not define,
+or through a pointer, is unknown: a callback that makes one and takes nothing
+down is judged "unknown", never harmless.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from pmlint.model import Call, FileModel, Location
+
+# Calls followed into the file's functions; a deeper chain is unknown: past
+# a driver's own helpers it reaches the file's general machinery (an event
+# dispatcher, a state machine), where a call says little about the device.
+_DEPTH = 4
+
+
+class VocabularyError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class EffectClass:
+    """One piece of device state and the calls that take it down and bring it back."""
+
+    name: str
+    what: str
+    down: frozenset[str]
+    up: frozenset[str]
+    sticky: bool = False     # the next use of the device does not bring it back
+    activity: bool = False   # interrupts, queues, DMA: stopped before a snapshot
+    bus: str = ""            # the bus that undoes it before thaw and restore ("pci")
+    implies: frozenset[str] = frozenset()   # classes that bringing it back brings back too
+    weak: bool = False       # left down alone, it need not break the device
+
+    def brings_back(self) -> frozenset[str]:
+        return self.implies | {self.name}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    classes: tuple[EffectClass, ...]
+    direction: tuple[tuple[str, str], ...] = ()   # call -> pattern over its arguments meaning up
+    reads: frozenset[str] = frozenset()
+    neutral: frozenset[str] = frozenset()
+    _index: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self):
+        index = {}
+        for cls in self.classes:
+            for name in cls.down | cls.up:
+                if name in index and index[name] is not cls:
+                    raise VocabularyError(f"{name} is in two classes: {index[name].name} and {cls.name}")
+                index[name] = cls
+        for name in self.reads | self.neutral:
+            if name in index:
+                raise VocabularyError(f"{name} is in class {index[name].name} and in reads or neutral")
+        self._index.update(index)
+
+    def kind(self, name: str, args: str, role: str) -> tuple[str, EffectClass | None]:
+        """("down" | "up" | "read" | "neutral" | "unknown", its class) for a call.
+
+        A call that both takes a class down and brings it back (a register
+        write) counts as the side's own direction, `role`.
+        """
+        cls = self._index.get(name)
+        if cls is not None:
+            pattern = dict(self.direction).get(name)
+            if pattern is not None:
+                return ("up" if re.search(pattern, args) else "down"), cls
+            if name in cls.down and name in cls.up:
+                return role, cls
+            return ("down" if name in cls.down else "up"), cls
+        if name in self.reads:
+            return "read", None
+        if name in self.neutral:
+            return "neutral", None
+        return "unknown", None
+
+    def extended(self, extra: dict) -> "Vocabulary":
+        """With a project's additions: {"neutral": [...], "reads": [...],
+        "down": {call: class}, "up": {call: class}}."""
+        if not extra:
+            return self
+        by_name = {c.name: c for c in self.classes}
+        added: dict[str, dict[str, set]] = {}
+        for way in ("down", "up"):
+            for call, cname in extra.get(way, {}).items():
+                if cname not in by_name:
+                    raise VocabularyError(f"effects.{way}: {call} = {cname!r}: no such class "
+                                          f"(one of {', '.join(sorted(by_name))})")
+                added.setdefault(cname, {"down": set(), "up": set()})[way].add(call)
+        classes = tuple(
+            EffectClass(c.name, c.what, c.down | added.get(c.name, {}).get("down", set()),
+                        c.up | added.get(c.name, {}).get("up", set()), c.sticky, c.activity, c.bus,
+                        c.implies, c.weak)
+            for c in self.classes)
+        return Vocabulary(classes, self.direction, self.reads | frozenset(extra.get("reads", ())),
+                          self.neutral | frozenset(extra.get("neutral", ())))
+
+
+def _load(text: str) -> Vocabulary:
+    data = tomllib.loads(text)
+    classes = tuple(EffectClass(c["name"], c["what"], frozenset(c["down"]), frozenset(c["up"]),
+                                c.get("sticky", False), c.get("activity", False), c.get("bus", ""),
+                                frozenset(c.get("implies", ())), c.get("weak", False))
+                    for c in data["class"])
+    return Vocabulary(classes, tuple(sorted(data.get("direction", {}).items())),
+                      frozenset(data["reads"]["calls"]), frozenset(data["neutral"]["calls"]))
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The vocabulary shipped with pmlint."""
+    return _load(resources.files("pmlint").joinpath("data/effects.toml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str                     # down, up, read, unknown
+    cls: EffectClass | None
+    call: Call
+    chain: tuple[str, ...]        # the callback, then each function down to the one making the call
+
+    @property
+    def where(self) -> str:
+        """'foo_freeze()' or 'foo_freeze() -> foo_stop()'."""
+        return " -> ".join(f"{n}()" for n in self.chain)
+
+    @property
+    def api(self) -> str:
+        return f"{'->' if self.call.indirect else ''}{self.call.name}()"
+
+
+@dataclass(frozen=True)
+class CallbackEffects:
+    """Everything one callback's body does, in the order it is written."""
+
+    callback: str
+    effects: tuple[Effect, ...] = ()
+    stores: bool = False     # stores to the driver's data (a software flag)
+    refuses: bool = False    # can return an error and so abort the transition
+
+    def net(self, kind: str) -> list[Effect]:
+        """The effects of `kind` (down or up) not reversed later in the same callback."""
+        other = "up" if kind == "down" else "down"
+        pending: list[Effect] = []
+        for e in self.effects:
+            if e.kind == kind:
+                pending.append(e)
+            elif e.kind == other:
+                for i in range(len(pending) - 1, -1, -1):
+                    if pending[i].cls is e.cls or (kind == "down" and pending[i].cls.name in e.cls.implies):
+                        del pending[i]
+                        break
+        return pending
+
+    @property
+    def unknown(self) -> list[Effect]:
+        return [e for e in self.effects if e.kind == "unknown"]
+
+    @property
+    def verdict(self) -> str:
+        """quiesces, unknown, saves, flags, refuses or nothing."""
+        if self.net("down"):
+            return "quiesces"
+        if self.unknown:
+            return "unknown"
+        if any(e.kind == "read" for e in self.effects):
+            return "saves"
+        if self.stores:
+            return "flags"
+        return "refuses" if self.refuses else "nothing"
+
+
+def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
+                role: str = "down") -> CallbackEffects:
+    """The effects of the callback `name`, a table member set at `at`.
+
+    role: the direction of the side it serves (down for suspend, freeze and
+    poweroff; up for resume, thaw and restore), for calls that go both ways.
+    """
+    bodies = {f.name: f.body for f in model.functions if f.body is not None}
+    defined = {f.name for f in model.functions if f.defined}
+    if name not in bodies:   # a kernel helper set directly, or defined elsewhere
+        kind, cls = vocab.kind(name, "", role)
+        if kind in ("neutral",):
+            return CallbackEffects(name)
+        call = Call(name, at.line, at.column)
+        return CallbackEffects(name, (Effect(kind, cls, call, ()),))
+    effects: list[Effect] = []
+    stores = refuses = False
+
+    def walk(fn: str, chain: tuple[str, ...]) -> None:
+        nonlocal stores, refuses
+        body = bodies[fn]
+        stores |= body.stores
+        refuses |= body.returns_error
+        for call in body.calls:
+            if call.indirect:
+                effects.append(Effect("unknown", None, call, chain))
+            elif call.name in bodies:
+                if call.name in chain:
+                    continue
+                if len(chain) >= _DEPTH:
+                    effects.append(Effect("unknown", None, call, chain))
+                else:
+                    walk(call.name, chain + (call.name,))
+            else:
+                kind, cls = vocab.kind(call.name, call.args, role)
+                if kind == "unknown" or call.name in defined:   # defined here but unread: a macro's
+                    effects.append(Effect("unknown", None, call, chain))
+                elif kind != "neutral":
+                    effects.append(Effect(kind, cls, call, chain))
+
+    walk(name, (name,))
+    return CallbackEffects(name, tuple(effects), stores, refuses)
