@@ -9,6 +9,7 @@ Both branches of an #if inside a body are read (docs/limits.md).
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from pmlint import ctext
@@ -19,6 +20,7 @@ from pmlint.model import Body, Call
 _CALL = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
 _BRACE = re.compile(rb"[{}]")
 _PAREN = re.compile(rb"[()]")
+_NEWLINE = re.compile(rb"\n")
 _NOT_CALLS = frozenset(w.encode() for w in (
     "if", "for", "while", "switch", "return", "sizeof", "typeof", "__typeof__", "__typeof",
     "_Generic", "do", "case", "defined", "__attribute__", "asm", "__asm__", "asm_inline",
@@ -30,6 +32,10 @@ _STORE = re.compile(
     rb"(?:->|\.)\s*\w+\s*(?:\[[^\]\n]*\]\s*)*(?:[-+*/%|&^]|<<|>>)?=(?!=)"
     rb"|(?:\+\+|--)\s*\w+\s*(?:->|\.)|(?:->|\.)\s*\w+\s*(?:\+\+|--)"
     rb"|^\s*\*\s*\w+\s*=(?!=)", re.M)
+# The body opens (after its declarations) by returning when a member of the
+# driver's data says so: `if (!priv->active) return 0;`.
+_GUARD = re.compile(rb"\{(?:\s*(?:const\s+)?(?:struct\s+|unsigned\s+)?\w+[\s*]+\w+(?:\s*,\s*\**\w+)*\s*(?:=[^;]*)?;)*"
+                    rb"\s*if\s*\(\s*!?\s*[\w.>-]+(?:->|\.)\w+\s*\)\s*(?:\{\s*)?return\b")
 _ERROR_RETURN = re.compile(rb"\breturn\s*\(?\s*-\s*E[A-Z0-9_]+")
 # Led by '#', not '^', so that the search looks for the literal: in masked
 # text a '#' is always in a directive.
@@ -49,10 +55,18 @@ class BodyReader:
         for m in _MACRO.finditer(masked):
             self.macros[m.group(1).decode()] = list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
         self.masked = _DIRECTIVE_LINE.sub(lambda m: ctext.blank(m.group()), masked)
+        self._newlines: list[int] | None = None
 
-    def _line_col(self, at: int, base: tuple[int, int] = (0, 1)) -> tuple[int, int]:
-        """Line and column of an offset, counting on from (offset, line) `base` before it."""
-        line = base[1] + self.masked.count(b"\n", base[0], at)
+    def _line_col(self, at: int, base: tuple[int, int] | None = None) -> tuple[int, int]:
+        """Line and column of an offset: counted on from (offset, line) `base`
+        before it (calls in one body), else from the file's newline offsets,
+        found once (bodies are read in any order)."""
+        if base is not None:
+            line = base[1] + self.masked.count(b"\n", base[0], at)
+        else:
+            if self._newlines is None:
+                self._newlines = [m.start() for m in _NEWLINE.finditer(self.masked)]
+            line = bisect.bisect_left(self._newlines, at) + 1
         return line, at - self.masked.rfind(b"\n", 0, at)
 
     @staticmethod
@@ -94,7 +108,8 @@ class BodyReader:
         text = self.masked[brace:close + 1]
         return Body(tuple(calls), first, self._line_col(close, base)[0],
                     stores=_STORE.search(text) is not None,
-                    returns_error=_ERROR_RETURN.search(text) is not None)
+                    returns_error=_ERROR_RETURN.search(text) is not None,
+                    guarded=_GUARD.match(text) is not None)
 
     def called(self) -> tuple[str, ...]:
         """Every name the file's code calls directly, outside directives, sorted."""

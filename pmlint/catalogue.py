@@ -5,6 +5,7 @@ place; --list-rules, explain, the engine and every formatter read them here.
 """
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -98,3 +99,11 @@ def everything() -> tuple[Rule, ...]:
 
 def by_id() -> dict[str, Rule]:
     return {r.id: r for r in rules()}
+
+
+def with_vocabulary(rules, extra: dict) -> list[Rule]:
+    """The rules, with a project's additions to the effect vocabulary in
+    their match (so that they reach the checks, and the cache key)."""
+    if not extra:
+        return list(rules)
+    return [dataclasses.replace(r, match={**r.match, "vocabulary": extra}) for r in rules]

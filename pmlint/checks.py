@@ -21,6 +21,7 @@ class Hit:
     fields: dict = field(default_factory=dict, hash=False)
     severity: str = ""            # "" for the rule's; lower when the evidence is weaker
     notes: tuple[Note, ...] = ()  # the evidence, shown as a compiler's notes
+    items: tuple[str, ...] = ()   # what it names, item by item (Finding.items)
 
 
 Check = Callable[[FileModel, dict], Iterator[Hit]]
@@ -82,16 +83,17 @@ def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
 
 @check("shared-callback")
 def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
-    """One function set in member `member` and in any of the `shared_with` members,
-    where the device can be runtime-suspended when the system-sleep callback runs.
+    """One function set in member `member` and in any of the `shared_with`
+    members, that takes down a reference-counted resource (a class of
+    `refcounted`), where the device can be runtime-suspended when the
+    system-sleep callback runs: a second call unbalances the count.
 
     It cannot be when every driver the file attaches the table to is on a bus
     in `resumed_by` (the bus runtime-resumes the device first) and the file
-    calls none of `smart_suspend`; nor when the file calls none of
-    `enables_runtime` and its drivers are on no bus in `bus_enables`; nor when
-    the shared callback itself asks (it calls one of `asks`).
+    calls none of `smart_suspend`; nor when the shared callback itself asks
+    (it calls one of `asks`) or keeps its own state (Body.guarded).
     """
-    from pmlint.effect_checks import calls_any
+    from pmlint.effect_checks import calls_any, takes_down
     called = set(model.called)
     buses = {}
     for drv in model.drivers:
@@ -102,19 +104,22 @@ def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
         on = buses.get(table.name, set())
         if on and on <= set(match["resumed_by"]) and not called & set(match["smart_suspend"]):
             continue
-        if on and not called & set(match["enables_runtime"]) and not on & set(match["bus_enables"]):
-            continue
         have = table.slot_map
         shared = []
         for member, others in match["pairs"]:
             fn = have.get(member)
             clash = [o for o in others if fn and have.get(o) == fn]
-            if clash and not calls_any(model, fn, set(match["asks"])):
+            if clash and not calls_any(model, fn, set(match["asks"])) and not guarded(model, fn) and (
+                    member == "runtime_resume" or takes_down(model, table, member, match)):
                 shared.append((fn, member, clash))
-        if shared:
+        if any(m == "runtime_suspend" for _, m, _ in shared):
             yield Hit(table.location, table.name, {
                 "callbacks": ", ".join(f"{fn}() in .{m} and {pmcore.dotted(c)}"
                                        for fn, m, c in shared)})
+
+
+def guarded(model: FileModel, fn: str) -> bool:
+    return any(f.name == fn and f.body is not None and f.body.guarded for f in model.functions)
 
 
 @check("deprecated-macro")
@@ -139,7 +144,8 @@ def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(table.location, table.name, {
                 "macros": pmcore.listed(m if via == m else f"{m} (through {via})"
                                         for m, via in used.items()),
-                "replacements": pmcore.listed(replace[m] for m in used)})
+                "replacements": pmcore.listed(replace[m] for m in used)},
+                items=tuple(used))
 
 
 @check("table-where")

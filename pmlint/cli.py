@@ -184,7 +184,7 @@ def _lint(argv: list[str]) -> int:
         ap.error("--jobs must be 0 (one per CPU) or more")
     if not args.timeout > 0:
         ap.error("--timeout must be more than 0 seconds")
-    rules = selected_rules(catalogue.rules(), select, ignore)
+    rules = catalogue.with_vocabulary(selected_rules(catalogue.rules(), select, ignore), cfg.effects)
     options = _parse_options(args)
     patch_mode = args.patch or args.git
     if patch_mode and args.paths:

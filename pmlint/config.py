@@ -9,6 +9,12 @@ checked: a typo is an error (exit 2) naming it, never silently ignored.
     exclude = ["drivers/staging/*"]
     severity = { PM103 = "error" }
     per-file-ignores = { "drivers/legacy/*.c" = ["PM103"] }
+
+    [tool.pmlint.effects]          # the project's own helpers (docs/effects.md)
+    neutral = ["foo_log"]
+    reads = ["foo_read_reg"]
+    down = { foo_hw_stop = "dma" }
+    up = { foo_hw_start = "dma" }
 """
 from __future__ import annotations
 
@@ -19,7 +25,8 @@ from dataclasses import dataclass, field
 
 from pmlint.catalogue import SEVERITIES, Rule
 
-KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores")
+KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects")
+EFFECT_KEYS = ("neutral", "reads", "down", "up")
 
 
 class ConfigError(Exception):
@@ -35,6 +42,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     severity: dict = field(default_factory=dict)
     per_file_ignores: dict = field(default_factory=dict)
+    effects: dict = field(default_factory=dict)   # additions to pmlint.effects' vocabulary
 
     def relative(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
@@ -124,9 +132,33 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
     pfi = data.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise ConfigError(f"{where('per-file-ignores')} must be a table of glob = [IDs]")
-    return Config(source=path, root=os.path.dirname(os.path.abspath(path)),
+    effects = _effects(data.get("effects", {}), where("effects"))
+    return Config(source=path, root=os.path.dirname(os.path.abspath(path)), effects=effects,
                   select=rule_list("select", data.get("select", [])),
                   ignore=rule_list("ignore", data.get("ignore", [])),
                   exclude=tuple(exclude), severity=dict(severity),
                   per_file_ignores={pat: rule_list(f"per-file-ignores.{pat}", v)
                                     for pat, v in pfi.items()})
+
+
+def _effects(data, where: str) -> dict:
+    """[effects]: lists of call names (neutral, reads), tables of call = class (down, up)."""
+    from pmlint import effects
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(data) - set(EFFECT_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(EFFECT_KEYS)})")
+    for key in ("neutral", "reads"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{where}.{key} must be a list of function names")
+    for key in ("down", "up"):
+        value = data.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{where}.{key} must be a table of function = class")
+    try:
+        effects.vocabulary().extended(data)
+    except effects.VocabularyError as exc:
+        raise ConfigError(f"{where.rpartition(': ')[0]}: {exc}") from None
+    return dict(data)

@@ -52,6 +52,12 @@ def _downs(side: list[CallbackEffects]) -> list[Effect]:
     return out
 
 
+def _items(found: list[Effect]) -> tuple[str, ...]:
+    """Each effect as what it is, not where: 'free_irq() in foo_freeze()'."""
+    return tuple(dict.fromkeys(f"{e.api} in {e.chain[-1] if e.chain else 'the table'}()"
+                               .replace("()()", "()") for e in found))
+
+
 def _whats(found: list[Effect]) -> str:
     return pmcore.listed(dict.fromkeys(e.cls.what for e in found))
 
@@ -107,7 +113,7 @@ def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(table.location, table.name, {
                 **fields, "detail": f"nothing brings back {_whats(downs)}, which the freeze side "
                                     f"takes down{written}"},
-                severity="warning" if weak else "",
+                severity="warning" if weak else "", items=_items(downs),
                 notes=evidence(model.path, downs, lambda e: f": {e.cls.what} left down"))
         elif not decided and not any(ce.verdict == "quiesces" for ce in side):
             unknown = [e for ce in side for e in ce.unknown]
@@ -121,11 +127,14 @@ def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
 
 @check("snapshot-live")
 def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
-    """The suspend side stops activity (interrupts, queues, DMA) and no
+    """In a file whose device does DMA (it calls one of `dma`, or the suspend
+    side stops one of `dma_classes`), the suspend
+    side stops activity (queues, DMA) and no
     freeze-side callback at any phase stops any: it runs on while the memory
     snapshot is taken. A freeze member written as NULL is a decision; a
     freeze side that calls what pmlint does not know is not judged."""
     vocab = vocabulary(match)
+    dma_file = bool(set(model.called) & set(match["dma"]))
     for table in _tables(model):
         have = table.slot_map
         present = [m for m in pmcore.members("suspend") if m in have]
@@ -134,7 +143,7 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
             continue
         live = [e for e in _downs(side_effects(model, table, present, vocab, "down"))
                 if e.cls.activity]
-        if not live:
+        if not live or not (dma_file or any(e.cls.name in match["dma_classes"] for e in live)):
             continue
         # The freeze side may stop the same activity by other means (a
         # register write, a subsystem helper): only one that stops none of
@@ -147,7 +156,8 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
                 "present": pmcore.dotted(present),
                 "freeze": pmcore.dotted(freeze) if freeze else "no freeze-side callback",
                 "whats": _whats(live)},
-                notes=evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}"))
+                notes=evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}"),
+                items=_items(live))
 
 
 @check("not-undone")
@@ -162,7 +172,11 @@ def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
         down_members = [m for m in pmcore.members("freeze") if m in have]
         if not down_members:
             continue
-        downs = _downs(side_effects(model, table, down_members, vocab, "down"))
+        # Weak classes are left out: a work item or a timer is mostly re-armed
+        # by the next event, and a register write is undone by what else the
+        # way back does (docs/precision.md, PM107).
+        downs = [e for e in _downs(side_effects(model, table, down_members, vocab, "down"))
+                 if not e.cls.weak]
         for path in ("thaw", "restore"):
             up_members = [m for m in pmcore.members(path) + ("complete",) if m in have]
             if not downs or not up_members:
@@ -182,7 +196,8 @@ def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
                     "it": "they" if len(missing) > 1 else "it",
                     "s3": "" if len(missing) > 1 else "s"},
                     notes=evidence(model.path, missing,
-                                   lambda e, p=path: f": nothing on the {p} side brings back {e.cls.what}"))
+                                   lambda e, p=path: f": nothing on the {p} side brings back {e.cls.what}"),
+                    items=_items(missing))
                 break
 
 
@@ -205,3 +220,10 @@ def calls_any(model: FileModel, callback: str, names: set[str]) -> bool:
                 return True
             todo.append(call.name)
     return False
+
+
+def takes_down(model: FileModel, table: PmTable, member: str, match: dict) -> bool:
+    """The member's callback leaves down something of a class in match["refcounted"]."""
+    wanted = set(match["refcounted"])
+    return any(e.cls.name in wanted
+               for e in _downs(side_effects(model, table, [member], vocabulary(match), "down")))

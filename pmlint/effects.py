@@ -200,9 +200,16 @@ def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
     effects: list[Effect] = []
     stores = refuses = False
 
+    def reader(fn: str) -> bool:
+        """A helper named for reading that reads the device: its register
+        writes select what to read (an index or page register)."""
+        return "read" in fn.lower() and any(
+            vocab.kind(c.name, c.args, role)[0] == "read" for c in bodies[fn].calls)
+
     def walk(fn: str, chain: tuple[str, ...]) -> None:
         nonlocal stores, refuses
         body = bodies[fn]
+        selects = len(chain) > 1 and reader(fn)
         stores |= body.stores
         refuses |= body.returns_error
         for call in body.calls:
@@ -219,6 +226,8 @@ def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
                 kind, cls = vocab.kind(call.name, call.args, role)
                 if kind == "unknown" or call.name in defined:   # defined here but unread: a macro's
                     effects.append(Effect("unknown", None, call, chain))
+                elif selects and cls is not None and cls.name == "registers":
+                    effects.append(Effect("read", None, call, chain))
                 elif kind != "neutral":
                     effects.append(Effect(kind, cls, call, chain))
 

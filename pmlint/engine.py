@@ -17,5 +17,5 @@ def evaluate(model: FileModel, rules: Iterable[Rule]) -> list[Finding]:
             message = rule.message.format(symbol=hit.symbol, **hit.fields)
             findings.append(Finding(hit.location.path, hit.location.line, hit.location.column,
                                     rule.id, hit.severity or rule.severity, hit.symbol, message,
-                                    notes=hit.notes))
+                                    notes=hit.notes, items=hit.items))
     return sorted(findings)

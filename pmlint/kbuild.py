@@ -44,7 +44,8 @@ def check(argv: list[str]) -> int:
     found = config.find(list(command.inputs))
     cfg = config.load(found, catalogue.everything()) if found else config.Config()
     files = [f for f in command.inputs if not cfg.excluded(f)]
-    rules = selected_rules(catalogue.rules(), list(cfg.select), list(cfg.ignore))
+    rules = catalogue.with_vocabulary(selected_rules(catalogue.rules(), list(cfg.select), list(cfg.ignore)),
+                                      cfg.effects)
     options = ParseOptions(flags=command.flags, directory=os.getcwd())
     report = Report(files=len(files))
     for result in analyse(files, options, rules, jobs=1):

@@ -97,6 +97,7 @@ class Body:
     last: int                # line of its '}'
     stores: bool = False     # stores to a member, an array element or through a pointer
     returns_error: bool = False  # returns a negative error constant somewhere
+    guarded: bool = False    # opens by returning when a member says so: if (!priv->on) return 0;
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,9 @@ class Finding:
     message: str
     origin: str = field(default="", compare=False)  # patch mode: the patch or commit that introduced it
     notes: tuple[Note, ...] = field(default=(), compare=False)
+    # What the finding names, item by item (deprecated macros, effects left
+    # down): patch mode reports only the items a patch adds.
+    items: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def fingerprint(self) -> str:

@@ -26,6 +26,7 @@ from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_REMO
 
 from pmlint.discover import SOURCE_SUFFIXES
 from pmlint.model import FileModel, Finding, PmTable
+from pmlint.pmcore import listed
 from pmlint.report import Report
 from pmlint.runner import analyse_sources
 from pmlint.sourcefile import read_source
@@ -273,6 +274,19 @@ def _analyse_all(items: list[tuple[str, str]], options, rules, jobs: int,
             for r in analyse_sources(sources, options, rules, jobs, timeout)]
 
 
+def _added_items(finding: Finding, before) -> Finding | None:
+    """A finding of a table that had one of the rule before: None when the
+    patch adds none of the items it names, else the finding saying which."""
+    prior = [f for f in before if (f.rule, f.symbol) == (finding.rule, finding.symbol)]
+    if not prior or not finding.items:
+        return finding
+    had = {i for f in prior for i in f.items}
+    added = [i for i in finding.items if i not in had]
+    if not added:
+        return None
+    return replace(finding, message=f"{finding.message} (this change adds {listed(added)})")
+
+
 def introduced(changes: Iterable[Change], options, rules, jobs: int = 0,
                timeout: float = DEFAULT_TIMEOUT) -> Outcome:
     """The findings the changes introduce, at their lines in the final files."""
@@ -286,11 +300,13 @@ def introduced(changes: Iterable[Change], options, rules, jobs: int = 0,
                 for _, text in h]
         model, findings = results[(path, h[-1][1])]
         outcome.tables += model.tables
-        new = [f for f in findings if f.fingerprint not in seen[0]]
-        for f in new:
+        first = results[(path, h[0][1])][1] if h[0][1] is not None else ()
+        new = [(f, g) for f in findings if f.fingerprint not in seen[0]
+               for g in [_added_items(f, first)] if g is not None]
+        for f, g in new:
             # The last change after which it appeared: it has been there since.
             step = max(i for i in range(1, len(h)) if f.fingerprint in seen[i] - seen[i - 1])
-            outcome.findings.append(replace(f, origin=h[step][0]))
+            outcome.findings.append(replace(g, origin=h[step][0]))
         if new:
             outcome.sources[path] = tuple(h[-1][1].encode("utf-8", "surrogateescape")
                                           .decode("utf-8", "replace").splitlines())

@@ -22,9 +22,9 @@ import lintrun
 
 HEADER_USER = """\
 #include "slots.h"
-static int foo_freeze(struct device *dev) { return 0; }
-static int foo_thaw(struct device *dev) { return 0; }
-static int foo_restore(struct device *dev) { return 0; }
+static int foo_freeze(struct device *dev) { free_irq(1, dev); return 0; }
+static int foo_thaw(struct device *dev) { return request_irq(1, 0, 0, "foo", dev); }
+static int foo_restore(struct device *dev) { return request_irq(1, 0, 0, "foo", dev); }
 static const struct dev_pm_ops foo_pm_ops = {
 	.freeze = foo_freeze,
 	.restore = foo_restore,

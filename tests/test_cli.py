@@ -23,9 +23,16 @@ def test_version_and_help():
 def test_gcc_style_text_and_exit_codes():
     bad = run(FIXTURES / "PM101_fires.c")
     assert bad.returncode == 1
-    first = bad.stdout.splitlines()[0]
+    first, *notes = bad.stdout.splitlines()[:4]
     assert first.startswith(f"{FIXTURES / 'PM101_fires.c'}:42:32: error: 'foo_pm_ops' sets .freeze")
     assert first.endswith("[PM101]")
+    # The evidence, as GCC's notes: each call of foo_freeze that takes the device down.
+    where = FIXTURES / "PM101_fires.c"
+    assert notes == [
+        f"{where}:25:2: note: foo_freeze() calls napi_disable(): NAPI polling left down",
+        f"{where}:26:2: note: foo_freeze() calls netif_device_detach(): the network device "
+        "(detached) left down",
+        f"{where}:27:2: note: foo_freeze() calls free_irq(): the interrupt handler left down"]
     good = run(FIXTURES / "PM101_clean.c")
     assert (good.returncode, good.stdout) == (0, "")
 
@@ -36,6 +43,10 @@ def test_json_shape_is_sorted_and_stable():
     assert set(doc) == {"findings", "tables", "errors"}
     f = doc["findings"][0]
     assert set(f) == {"rule", "severity", "path", "line", "column", "symbol", "message"}
+    # A finding with evidence has "notes", each a location and a message.
+    noted = [x for x in doc["findings"] if "notes" in x]
+    assert noted and all(set(x) == set(f) | {"notes"} and x["notes"] for x in noted)
+    assert all(set(n) == {"path", "line", "column", "message"} for x in noted for n in x["notes"])
     keys = [(x["path"], x["line"], x["column"], x["rule"]) for x in doc["findings"]]
     assert keys == sorted(keys)
     t = next(t for t in doc["tables"] if t["name"] == "t_simple")

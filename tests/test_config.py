@@ -65,7 +65,15 @@ def test_baseline_survives_line_moves_and_reports_new_findings(tree):
                    "{ .freeze = foo_freeze, .thaw = foo_freeze };\n")
     out = run(tree, "--baseline", "base.json", "drivers")
     assert out.returncode == 1
-    assert {line.split("'")[1] for line in out.stdout.splitlines()} == {"new_ops"}  # PM101, PM302
+    lines = out.stdout.splitlines()
+    heads = [line for line in lines if ": note: " not in line]
+    assert {line.split("'")[1] for line in heads} == {"new_ops"}  # PM102, PM302
+    # The PM102's evidence: foo_freeze's calls, at their lines after the move.
+    assert [line for line in lines if ": note: " in line] == [
+        "drivers/a.c:28:2: note: foo_freeze() calls napi_disable(): NAPI polling left down",
+        "drivers/a.c:29:2: note: foo_freeze() calls netif_device_detach(): "
+        "the network device (detached) left down",
+        "drivers/a.c:30:2: note: foo_freeze() calls free_irq(): the interrupt handler left down"]
 
 
 def test_bad_baseline_exits_2(tree):
@@ -80,7 +88,7 @@ def test_inline_suppression(tree):
     src.write_text(text)
     out = run(tree, "--format", "json", "drivers/a.c")
     names = {f["symbol"] for f in json.loads(out.stdout)["findings"]}
-    assert names == {"bar_pm_ops"}
+    assert names == {"bar_pm_ops", "baz_pm_ops", "qux_pm_ops", "quux_pm_ops", "corge_pm_ops"}
 
 
 def test_exit_zero(tree):

@@ -13,7 +13,7 @@ from expectations import FIXTURES
 from lintrun import pmlint
 from pmlint import __version__, catalogue
 from pmlint.formatters import render, sarif
-from pmlint.model import Finding
+from pmlint.model import Finding, Note
 from pmlint.report import Report
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "sarif-schema-2.1.0.json"
@@ -168,10 +168,48 @@ def test_github_commands_round_trip():
         assert message == f.message
 
 
+def note_lines(f: dict) -> list[str]:
+    """The evidence of a finding of --format json, as github and checkpatch print it."""
+    return [f"note: {n['path']}:{n['line']}: {n['message']}" for n in f.get("notes", ())]
+
+
 def test_github_end_to_end_parses_back():
     parsed = parse_commands(run("--format", "github", FIXTURES).stdout)
+    findings = fixture_findings()
+    assert any(f.get("notes") for f in findings)   # the evidence is part of the message
     assert [(p["file"], int(p["line"]), int(p["col"]), m) for _, p, m in parsed] == [
-        (f["path"], f["line"], f["column"], f["message"]) for f in fixture_findings()]
+        (f["path"], f["line"], f["column"], "\n".join([f["message"], *note_lines(f)]))
+        for f in findings]
+
+
+# --- evidence notes -----------------------------------------------------------
+
+NOTED = Finding("drivers/c.c", 9, 32, "PM101", "error", "foo_pm_ops", "'foo_pm_ops' sets .freeze",
+                notes=(Note("drivers/c.c", 3, 2, "foo_freeze() calls free_irq(): down"),
+                       Note("drivers/c.c", 4, 2, "foo_freeze() calls napi_disable(): down")))
+
+
+def test_notes_follow_their_finding_in_every_text_format():
+    assert render("text", make_report(NOTED)).splitlines() == [
+        "drivers/c.c:9:32: error: 'foo_pm_ops' sets .freeze [PM101]",
+        "drivers/c.c:3:2: note: foo_freeze() calls free_irq(): down",
+        "drivers/c.c:4:2: note: foo_freeze() calls napi_disable(): down"]
+    [(kind, props, message)] = parse_commands(render("github", make_report(NOTED)))
+    assert (kind, props["line"], message) == ("error", "9", "\n".join([
+        "'foo_pm_ops' sets .freeze",
+        "note: drivers/c.c:3: foo_freeze() calls free_irq(): down",
+        "note: drivers/c.c:4: foo_freeze() calls napi_disable(): down"]))
+    source = tuple(f"line {i}" for i in range(1, 10))
+    checkpatch = render("checkpatch", make_report(NOTED, sources={"drivers/c.c": source}, files=1))
+    assert checkpatch.splitlines()[:5] == [
+        "ERROR:PM101: 'foo_pm_ops' sets .freeze",
+        "  note: drivers/c.c:3: foo_freeze() calls free_irq(): down",
+        "  note: drivers/c.c:4: foo_freeze() calls napi_disable(): down",
+        "#9: FILE: drivers/c.c:9:", "+line 9"]
+    terse = render("checkpatch", make_report(NOTED, sources={"drivers/c.c": source}, files=1,
+                                            format_options={"terse": True}))
+    assert terse.splitlines()[0] == "drivers/c.c:9: ERROR:PM101: 'foo_pm_ops' sets .freeze"
+    assert "note:" not in terse   # --terse: one line a finding
 
 
 # --- checkpatch ---------------------------------------------------------------
@@ -265,7 +303,9 @@ def test_checkpatch_end_to_end_terse_and_showfile():
     showfile = run("--format", "checkpatch", "--showfile", FIXTURES).stdout.splitlines()
     for head, f in zip(heads(findings), findings):
         at = showfile.index(head)
-        assert showfile[at + 1:at + 3] == [source_line(f["path"], f["line"]), ""]
+        notes = ["  " + line for line in note_lines(f)]
+        assert showfile[at + 1:at + 3 + len(notes)] == [
+            *notes, source_line(f["path"], f["line"]), ""]
 
 
 def test_checkpatch_end_to_end_blocks():
@@ -273,17 +313,25 @@ def test_checkpatch_end_to_end_blocks():
     out = run("--format", "checkpatch", FIXTURES).stdout.splitlines()
     blocks = [i for i, line in enumerate(out) if re.match(r"(ERROR|WARNING|CHECK):PM\d+: ", line)]
     assert len(blocks) == len(findings)
+    assert any(f.get("notes") for f in findings)
     for at, f in zip(blocks, findings):
         assert out[at].endswith(f"{f['rule']}: {f['message']}")
-        assert out[at + 1:at + 4] == [f"#{f['line']}: FILE: {f['path']}:{f['line']}:",
-                                      source_line(f["path"], f["line"]), ""]
+        notes = ["  " + line for line in note_lines(f)]   # the evidence, after the head line
+        assert out[at + 1:at + 4 + len(notes)] == [
+            *notes, f"#{f['line']}: FILE: {f['path']}:{f['line']}:",
+            source_line(f["path"], f["line"]), ""]
+    # A note-level finding anywhere (PM101_fires.c's corge_pm_ops) makes the run
+    # checkpatch --strict: every file's summary then counts CHECKs.
+    strict = any(f["severity"] == "note" for f in findings)
     for path in {f["path"] for f in findings}:
         errors = sum(f["severity"] == "error" for f in findings if f["path"] == path)
         warnings = sum(f["severity"] == "warning" for f in findings if f["path"] == path)
+        checks = sum(f["severity"] == "note" for f in findings if f["path"] == path)
+        checks = f"{checks} checks, " if strict else ""
         lines = len(Path(path).read_text(encoding="utf-8").splitlines())
         trailer = out.index(f"{path} has style problems, please review.")
         assert out[trailer - 2:trailer] == [
-            f"total: {errors} errors, {warnings} warnings, {lines} lines checked", ""]
+            f"total: {errors} errors, {warnings} warnings, {checks}{lines} lines checked", ""]
         assert out[out.index(path) - 1] == "-" * len(path)
 
 

@@ -30,7 +30,7 @@ SOURCE = f"""\
 // </script><script>{PAYLOAD.format(3)}</script> <!-- <base href="//example.org/">
 #include <linux/pm.h>
 
-static int foo_freeze(struct device *dev) {{ return 0; }}
+static int foo_freeze(struct device *dev) {{ free_irq(1, dev); return 0; }}
 
 /* ]]> </style><style>body {{ background: url(//example.org/x.png) }}</style> */
 static const struct dev_pm_ops evil_pm_ops = {{
@@ -80,6 +80,8 @@ def test_every_way_in_is_escaped(report):
     shown = htmllib.unescape(report)    # ... but all shown, as text
     assert FOLDER in shown and FILE in shown and MISSING in shown
     assert '"<img src=x onerror=' in shown   # the matrix cell of .thaw
+    # PM102's evidence note (foo_freeze frees the IRQ, nothing restores it) names the file.
+    assert f"{FOLDER}/{FILE}:4:45</span> note: foo_freeze() calls free_irq()" in shown
     # Only the report's own elements, none with a handler or a URL to load.
     assert unsafe_markup(report) == []
     assert [tag for tag, _ in start_tags(report)].count("script") == 1

@@ -13,7 +13,11 @@ from pmlint.patchmode import PatchError, apply_hunks, parse_series, replay
 
 PATCHES = FIXTURES / "patches"
 TREE = PATCHES / "tree"
-FOO_PM101 = "drivers/misc/foo.c:10:32: error: 'foo_pm_ops' sets .freeze but not .thaw"
+FOO_PM101 = ("drivers/misc/foo.c:10:32: error: 'foo_pm_ops' sets .freeze but no thaw-side "
+             "callback at any phase")
+# Its evidence: the call in foo_freeze that nothing brings back once .thaw is gone.
+FOO_PM101_NOTE = ("drivers/misc/foo.c:7:45: note: foo_freeze() calls free_irq(): "
+                  "the interrupt handler left down")
 
 
 def run(*args, cwd=None, stdin=None):
@@ -37,8 +41,9 @@ def test_format_patch_introducing_a_finding_names_the_patch():
     before = snapshot(TREE)
     out = lint_patch("0001-misc-foo-drop-the-unused-thaw-callback.patch")
     assert out.returncode == 1, out.stderr
-    [line] = out.stdout.splitlines()
+    [line, note] = out.stdout.splitlines()
     assert line.startswith(FOO_PM101) and "[PM101]" in line
+    assert note == FOO_PM101_NOTE
     assert introduced_by(line) == "[PATCH] misc: foo: drop the unused thaw callback"
     assert snapshot(TREE) == before     # applied in memory only
 
@@ -47,6 +52,7 @@ def test_tree_defaults_to_cwd_and_patch_reads_stdin():
     patch = (PATCHES / "0001-misc-foo-drop-the-unused-thaw-callback.patch").read_text()
     out = run("--patch", "-", cwd=TREE, stdin=patch)
     assert out.returncode == 1 and out.stdout.startswith(FOO_PM101)
+    assert out.stdout.splitlines()[1:] == [FOO_PM101_NOTE]
 
 
 def test_finding_that_existed_before_the_patch_is_not_reported():
@@ -59,17 +65,24 @@ def test_series_finding_names_the_patch_that_introduced_it():
     out = lint_patch("series.mbox")
     assert out.returncode == 1, out.stderr
     [line] = out.stdout.splitlines()
-    # At its line in the file after the whole series (the table moved down by patch 1).
-    assert line.startswith("drivers/misc/foo.c:15:32: error: 'foo_pm_ops' sets .freeze_noirq")
+    # At its line in the file after the whole series (the table moved down by patch 1):
+    # patch 2 stops DMA in .freeze_noirq and adds an empty .restore_noirq.
+    assert line.startswith("drivers/misc/foo.c:15:32: warning: 'foo_pm_ops': the restore side "
+                           "does nothing (.restore_noirq = foo_restore_noirq) where the freeze "
+                           "side takes the device down (.freeze_noirq = foo_freeze_noirq)")
+    assert "[PM501]" in line
     assert introduced_by(line) == "[PATCH 2/2] misc: foo: quiesce the DMA engine at noirq time"
 
 
 def test_plain_diff_with_new_and_deleted_files():
     out = lint_patch("plain.diff")
     assert out.returncode == 1, out.stderr
-    [line] = out.stdout.splitlines()   # bar.c's finding goes with the file
-    assert line.startswith("drivers/misc/baz.c:10:32: error: 'baz_pm_ops' sets .freeze but not")
+    [line, note] = out.stdout.splitlines()   # bar.c's finding goes with the file
+    assert line.startswith("drivers/misc/baz.c:10:32: error: 'baz_pm_ops' sets .freeze but no "
+                           "restore-side callback at any phase")
     assert line.endswith("[PM102]") and "introduced by" not in line
+    assert note == ("drivers/misc/baz.c:7:45: note: baz_freeze() calls free_irq(): "
+                    "the interrupt handler left down")
 
 
 def test_json_output_in_patch_mode():
@@ -150,7 +163,8 @@ def repo(tmp_path):
     foo = tmp_path / "drivers/misc/foo.c"
     original = foo.read_text()
     foo.write_text(original.replace("\t.thaw = foo_thaw,\n", "").replace(
-        "static int foo_thaw(struct device *dev) { return 0; }\n", ""))
+        'static int foo_thaw(struct device *dev) { return request_irq(1, NULL, 0, "foo", dev); }\n',
+        ""))
     git(tmp_path, "commit", "-qam", "misc: foo: drop the unused thaw callback")
     git(tmp_path, "mv", "drivers/misc/bar.c", "drivers/misc/bar-core.c")
     git(tmp_path, "commit", "-qm", "misc: bar: rename")
@@ -164,7 +178,8 @@ def repo(tmp_path):
 def test_git_range_reports_what_each_commit_introduced(repo):
     out = run("--git", "HEAD~3..HEAD", "--tree", repo)
     assert out.returncode == 1, out.stderr
-    [line] = out.stdout.splitlines()
+    [line, note] = out.stdout.splitlines()
+    assert note == FOO_PM101_NOTE
     sha = git(repo, "rev-parse", "--short=12", "HEAD~2")
     assert line.startswith(FOO_PM101) and "[PM101]" in line
     assert introduced_by(line) == f'{sha} ("misc: foo: drop the unused thaw callback")'

@@ -28,10 +28,10 @@ MATRIX_GROUPS = (
     ("resume", [pmcore.SIDES["resume"][i] for i in pmcore.UP]),
 )
 
-# A member is a broken pair when it is missing but its partner is set.
+# A member is a broken pair when it is missing but its partner is set (no
+# pairing for poweroff: restore never sees what it left, see PM104).
 _PARTNERS = {}
-for _down, _ups in (("freeze", ("thaw", "restore")), ("poweroff", ("restore",)),
-                    ("suspend", ("resume",))):
+for _down, _ups in (("freeze", ("thaw", "restore")), ("suspend", ("resume",))):
     for _up in _ups:
         for _d, _u in zip(pmcore.SIDES[_down], pmcore.SIDES[_up]):
             _PARTNERS.setdefault(_u, []).append(_d)

@@ -1,0 +1,127 @@
+"""The effect model: the vocabulary, a project's additions, and retired rules."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lintrun import pmlint
+from pmlint import catalogue, effects
+from pmlint.model import FileModel, Location
+from pmlint.parse import parse_source
+
+
+def test_the_shipped_vocabulary_loads_and_names_each_call_once():
+    vocab = effects.vocabulary()
+    assert len(vocab.classes) > 20
+    assert vocab.kind("free_irq", "", "down")[0] == "down"
+    assert vocab.kind("request_irq", "", "down")[0] == "up"
+    assert vocab.kind("writel", "", "up")[0] == "up"          # both ways: the side's own
+    assert vocab.kind("pci_set_power_state", "pdev, PCI_D0", "down")[0] == "up"
+    assert vocab.kind("pci_set_power_state", "pdev, PCI_D3hot", "down")[0] == "down"
+    assert vocab.kind("dev_get_drvdata", "", "down")[0] == "neutral"
+    assert vocab.kind("readl", "", "down")[0] == "read"
+    assert vocab.kind("foo_hw_stop", "", "down")[0] == "unknown"
+
+
+def test_a_call_in_two_classes_is_refused():
+    one = effects.EffectClass("a", "A", frozenset({"x_off"}), frozenset({"x_on"}))
+    two = effects.EffectClass("b", "B", frozenset({"x_off"}), frozenset())
+    with pytest.raises(effects.VocabularyError, match="x_off is in two classes"):
+        effects.Vocabulary((one, two))
+
+
+def _model(source: bytes) -> FileModel:
+    return parse_source("t.c", source)
+
+
+def test_bodies_are_followed_through_the_files_functions_and_macros():
+    model = _model(b"""#include <linux/pm.h>
+#define W(v) writel((v), base)
+static void stop(void) { W(0); free_irq(1, 0); }
+static int f(struct device *dev) { stop(); enable_irq(2); disable_irq(2); return 0; }
+static const struct dev_pm_ops t = { .freeze = f };
+""")
+    got = effects.of_callback(model, "f", Location("t.c", 5, 1), effects.vocabulary())
+    downs = [(e.call.name, e.chain, e.call.through) for e in got.net("down")]
+    assert downs == [("writel", ("f", "stop"), "W"), ("free_irq", ("f", "stop"), ""),
+                     ("disable_irq", ("f",), "")]
+    assert got.verdict == "quiesces"
+
+
+@pytest.mark.parametrize("body, verdict", [
+    (b"{ return 0; }", "nothing"),
+    (b"{ return -EBUSY; }", "refuses"),
+    (b"{ struct foo *p = dev_get_drvdata(dev); p->frozen = 1; return 0; }", "flags"),
+    (b"{ struct foo *p = dev_get_drvdata(dev); p->saved = readl(p->regs); return 0; }", "saves"),
+    (b"{ return foo_hw_halt(dev); }", "unknown"),
+    (b"{ struct foo *p = dev_get_drvdata(dev); return p->ops->halt(p); }", "unknown"),
+    (b"{ disable_irq(1); foo_hw_halt(dev); return 0; }", "quiesces"),
+])
+def test_verdicts(body, verdict):
+    model = _model(b"#include <linux/pm.h>\nstatic int f(struct device *dev)\n" + body
+                   + b"\nstatic const struct dev_pm_ops t = { .freeze = f };\n")
+    got = effects.of_callback(model, "f", Location("t.c", 4, 1), effects.vocabulary())
+    assert got.verdict == verdict
+
+
+def test_a_projects_helpers_extend_the_vocabulary(tmp_path):
+    (tmp_path / "a.c").write_bytes(b"""#include <linux/pm.h>
+extern void foo_hw_halt(void);
+static int f(struct device *dev) { foo_hw_halt(); return 0; }
+static const struct dev_pm_ops t = { .freeze = f, .restore = f };
+static struct platform_driver d = { .driver.pm = &t };
+""")
+    def found():
+        return [(f["rule"], f["severity"]) for f in json.loads(
+            pmlint("--no-cache", "--format", "json", "--select", "PM101", tmp_path).stdout)["findings"]]
+    assert found() == [("PM101", "note")]
+    (tmp_path / ".pmlint.toml").write_text('[effects]\ndown = { foo_hw_halt = "dma" }\n')
+    assert found() == [("PM101", "error")]
+    (tmp_path / ".pmlint.toml").write_text('[effects]\nneutral = ["foo_hw_halt"]\n')
+    assert found() == []
+    (tmp_path / ".pmlint.toml").write_text('[effects]\ndown = { foo_hw_halt = "no-such" }\n')
+    out = pmlint("--no-cache", tmp_path)
+    assert out.returncode == 2 and "no such class" in out.stderr
+
+
+def test_a_retired_rule_still_explains_and_never_runs():
+    rule = {r.id: r for r in catalogue.everything()}["PM104"]
+    assert rule.retired and "PM104" not in {r.id for r in catalogue.rules()}
+    out = pmlint("explain", "PM104")
+    assert out.returncode == 0 and "## Retired" in out.stdout
+    # Still a known ID for --select and configurations: it matches nothing.
+    assert pmlint("--select", "PM104", "--no-cache", "-", input="").returncode == 0
+
+
+def test_style_rules_say_they_are_modernisation():
+    by_id = catalogue.by_id()
+    assert {r for r, rule in by_id.items() if rule.category == "modernisation"} == {
+        "PM201", "PM202", "PM203", "PM204", "PM205", "PM206", "PM303"}
+
+
+def test_docs_name_every_class():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "effects.md").read_text()
+    assert all(f"`{c.name}`" in text for c in effects.vocabulary().classes)
+
+
+def test_writes_in_a_read_helper_select_what_to_read():
+    model = _model(b"""#include <linux/pm.h>
+static u8 foo_read(int reg) { outb_p(reg, 0x2e); return inb_p(0x2f); }
+static int f(struct device *dev) { return foo_read(4) ? 0 : -EIO; }
+static const struct dev_pm_ops t = { .freeze = f };
+""")
+    got = effects.of_callback(model, "f", Location("t.c", 4, 1), effects.vocabulary())
+    assert got.verdict == "saves"
+
+
+@pytest.mark.parametrize("body, guarded", [
+    (b"{ struct foo *p = dev_get_drvdata(dev); if (!p->active) return 0; clk_disable(p->c); return 0; }", True),
+    (b"{ struct foo *p = dev_get_drvdata(dev);\n\n\tif (p->off) {\n\t\treturn 0;\n\t}\n\treturn 0; }", True),
+    (b"{ struct foo *p = dev_get_drvdata(dev); clk_disable(p->c); if (p->x) return 1; return 0; }", False),
+])
+def test_a_callback_that_keeps_its_own_state(body, guarded):
+    model = _model(b"#include <linux/pm.h>\nstatic int f(struct device *dev)\n" + body
+                   + b"\nstatic const struct dev_pm_ops t = { .freeze = f };\n")
+    assert next(fn for fn in model.functions if fn.name == "f").body.guarded is guarded
