@@ -33,9 +33,12 @@ _STORE = re.compile(
     rb"|(?:\+\+|--)\s*\w+\s*(?:->|\.)|(?:->|\.)\s*\w+\s*(?:\+\+|--)"
     rb"|^\s*\*\s*\w+\s*=(?!=)", re.M)
 # The body opens (after its declarations) by returning when a member of the
-# driver's data says so: `if (!priv->active) return 0;`.
-_GUARD = re.compile(rb"\{(?:\s*(?:const\s+)?(?:struct\s+|unsigned\s+)?\w+[\s*]+\w+(?:\s*,\s*\**\w+)*\s*(?:=[^;]*)?;)*"
-                    rb"\s*if\s*\(\s*!?\s*[\w.>-]+(?:->|\.)\w+\s*\)\s*(?:\{\s*)?return\b")
+# driver's data says so: `if (!priv->active) return 0;`. Matched statement by
+# statement (each pattern is linear): one pattern over all the declarations
+# would backtrack exponentially.
+_DECLARATION = re.compile(rb"\s*(?:const\s+)?(?:struct\s+|unsigned\s+)?\w+[\s*]+\w+(?:\s*,[\s*]*\w+)*\s*(?:=[^;]*)?")
+_GUARD = re.compile(rb"\s*if\s*\(\s*!?\s*[\w.>-]+(?:->|\.)\w+\s*\)\s*(?:\{\s*)?return\b")
+_GUARD_SCAN = 32   # declarations looked past
 _ERROR_RETURN = re.compile(rb"\breturn\s*\(?\s*-\s*E[A-Z0-9_]+")
 # Led by '#', not '^', so that the search looks for the literal: in masked
 # text a '#' is always in a directive.
@@ -109,7 +112,7 @@ class BodyReader:
         return Body(tuple(calls), first, self._line_col(close, base)[0],
                     stores=_STORE.search(text) is not None,
                     returns_error=_ERROR_RETURN.search(text) is not None,
-                    guarded=_GUARD.match(text) is not None)
+                    guarded=_guarded(text))
 
     def called(self) -> tuple[str, ...]:
         """Every name the file's code calls directly, outside directives, sorted."""
@@ -123,3 +126,16 @@ class BodyReader:
             out.extend(self._expand(inner, inner_indirect, inner_args, line, column,
                                     through or name, depth + 1))
         return out
+
+
+def _guarded(body: bytes) -> bool:
+    """The body (from its '{') opens, after its declarations, with a guard."""
+    pos = 1
+    for _ in range(_GUARD_SCAN):
+        if _GUARD.match(body, pos):
+            return True
+        end = body.find(b";", pos)
+        if end < 0 or not _DECLARATION.fullmatch(body, pos, end):
+            return False
+        pos = end + 1
+    return False
