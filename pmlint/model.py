@@ -209,7 +209,7 @@ class FileModel:
     # compare with it; empty when nothing depends on those options
     # (see parse.ParseOptions.switch_off).
     configurations: tuple[ConfigFacts, ...] = ()
-    called: tuple[str, ...] = ()  # every name the file's function bodies call, sorted
+    called: tuple[str, ...] = ()  # every name the file writes as a call (name then "("), sorted
 
     @property
     def given(self) -> ConfigFacts:
