@@ -46,31 +46,6 @@ def analysis_problem(model: FileModel, match: dict) -> Iterator[Hit]:
         yield Hit(Location(p.path, p.line, p.column), "", {"reason": p.reason})
 
 
-@check("phase-pair")
-def phase_pair(model: FileModel, match: dict) -> Iterator[Hit]:
-    """At some phase, a member of side `from` is set but `to`'s is not."""
-    down, up = pmcore.members(match["from"]), pmcore.members(match["to"])
-    for table in _tables(model):
-        have = table.slot_map
-        pairs = [(d, u) for d, u in zip(down, up) if d in have and u not in have]
-        if pairs:
-            yield Hit(table.location, table.name, {
-                "present": pmcore.dotted(d for d, _ in pairs),
-                "missing": pmcore.dotted(u for _, u in pairs)})
-
-
-@check("side-without-side")
-def side_without_side(model: FileModel, match: dict) -> Iterator[Hit]:
-    """A member of side `if_any` is set but no member of side `requires` at any phase."""
-    sources, needed = pmcore.members(match["if_any"]), pmcore.members(match["requires"])
-    for table in _tables(model):
-        have = table.slot_map
-        present = [s for s in sources if s in have]
-        if present and not any(n in have for n in needed):
-            yield Hit(table.location, table.name, {
-                "present": pmcore.dotted(present), "missing": pmcore.dotted(needed)})
-
-
 @check("driver-member-pair")
 def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
     """A driver struct of type `struct` sets member `from` but not `to`."""
@@ -79,47 +54,6 @@ def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(drv.location, drv.name, {
                 "present": f".{match['from']}", "missing": f".{match['to']}",
                 "callback": drv.slot(match["from"]).callback})
-
-
-@check("shared-callback")
-def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
-    """One function set in member `member` and in any of the `shared_with`
-    members, that takes down a reference-counted resource (a class of
-    `refcounted`), where the device can be runtime-suspended when the
-    system-sleep callback runs: a second call unbalances the count.
-
-    It cannot be when every driver the file attaches the table to is on a bus
-    in `resumed_by` (the bus runtime-resumes the device first) and the file
-    calls none of `smart_suspend`; nor when the shared callback itself asks
-    (it calls one of `asks`) or keeps its own state (Body.guarded).
-    """
-    from pmlint.effect_checks import calls_any, takes_down
-    called = set(model.called)
-    buses = {}
-    for drv in model.drivers:
-        for slot in drv.slots:
-            if slot.name.rpartition(".")[2] == "pm":
-                buses.setdefault(slot.callback, set()).add(drv.type)
-    for table in _tables(model):
-        on = buses.get(table.name, set())
-        if on and on <= set(match["resumed_by"]) and not called & set(match["smart_suspend"]):
-            continue
-        have = table.slot_map
-        shared = []
-        for member, others in match["pairs"]:
-            fn = have.get(member)
-            clash = [o for o in others if fn and have.get(o) == fn]
-            if clash and not calls_any(model, fn, set(match["asks"])) and not guarded(model, fn) and (
-                    member == "runtime_resume" or takes_down(model, table, member, match)):
-                shared.append((fn, member, clash))
-        if any(m == "runtime_suspend" for _, m, _ in shared):
-            yield Hit(table.location, table.name, {
-                "callbacks": ", ".join(f"{fn}() in .{m} and {pmcore.dotted(c)}"
-                                       for fn, m, c in shared)})
-
-
-def guarded(model: FileModel, fn: str) -> bool:
-    return any(f.name == fn and f.body is not None and f.body.guarded for f in model.functions)
 
 
 @check("deprecated-macro")
@@ -213,25 +147,6 @@ def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
         present = [m for m in match["members"] if drv.slot(m)] if drv.type in match["structs"] else []
         if present:
             yield Hit(drv.location, drv.name, {"type": drv.type, "present": pmcore.dotted(present)})
-
-
-@check("stub-counterpart")
-def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
-    """At some phase, the `stub` side's callback does nothing while the `work`
-    side's takes the device down (pmlint.effects). Callbacks whose bodies the file does not show
-    (defined elsewhere or by a macro) are not judged."""
-    from pmlint.effect_checks import quiesces
-    trivial = {f.name: f.trivial for f in model.functions}
-    work_side, stub_side = pmcore.members(match["work"]), pmcore.members(match["stub"])
-    for table in _tables(model):
-        have = table.slot_map
-        pairs = [(w, s) for w, s in zip(work_side, stub_side)
-                 if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False
-                 and quiesces(model, table, [w], match)]
-        if pairs:
-            yield Hit(table.location, table.name, {
-                "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),
-                "workers": pmcore.listed(f".{w} = {have[w]}" for w, _ in pairs)})
 
 
 @check("pm-sequence")

@@ -54,8 +54,8 @@ def _downs(side: list[CallbackEffects]) -> list[Effect]:
 
 def _items(found: list[Effect]) -> tuple[str, ...]:
     """Each effect as what it is, not where: 'free_irq() in foo_freeze()'."""
-    return tuple(dict.fromkeys(f"{e.api} in {e.chain[-1] if e.chain else 'the table'}()"
-                               .replace("()()", "()") for e in found))
+    return tuple(dict.fromkeys(f"{e.api} in {e.chain[-1] + '()' if e.chain else 'the table'}"
+                               for e in found))
 
 
 def _whats(found: list[Effect]) -> str:
@@ -227,3 +227,61 @@ def takes_down(model: FileModel, table: PmTable, member: str, match: dict) -> bo
     wanted = set(match["refcounted"])
     return any(e.cls.name in wanted
                for e in _downs(side_effects(model, table, [member], vocabulary(match), "down")))
+
+
+@check("shared-callback")
+def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
+    """One function set in member `member` and in any of the `shared_with`
+    members, that takes down a reference-counted resource (a class of
+    `refcounted`), where the device can be runtime-suspended when the
+    system-sleep callback runs: a second call unbalances the count.
+
+    It cannot be when every driver the file attaches the table to is on a bus
+    in `resumed_by` (the bus runtime-resumes the device first) and the file
+    calls none of `smart_suspend`; nor when the shared callback itself asks
+    (it calls one of `asks`) or keeps its own state (Body.guarded).
+    """
+    called = set(model.called)
+    buses = {}
+    for drv in model.drivers:
+        for slot in drv.slots:
+            if slot.name.rpartition(".")[2] == "pm":
+                buses.setdefault(slot.callback, set()).add(drv.type)
+    for table in _tables(model):
+        on = buses.get(table.name, set())
+        if on and on <= set(match["resumed_by"]) and not called & set(match["smart_suspend"]):
+            continue
+        have = table.slot_map
+        shared = []
+        for member, others in match["pairs"]:
+            fn = have.get(member)
+            clash = [o for o in others if fn and have.get(o) == fn]
+            if clash and not calls_any(model, fn, set(match["asks"])) and not guarded(model, fn) and (
+                    member == "runtime_resume" or takes_down(model, table, member, match)):
+                shared.append((fn, member, clash))
+        if any(m == "runtime_suspend" for _, m, _ in shared):
+            yield Hit(table.location, table.name, {
+                "callbacks": ", ".join(f"{fn}() in .{m} and {pmcore.dotted(c)}"
+                                       for fn, m, c in shared)})
+
+
+def guarded(model: FileModel, fn: str) -> bool:
+    return any(f.name == fn and f.body is not None and f.body.guarded for f in model.functions)
+
+
+@check("stub-counterpart")
+def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
+    """At some phase, the `stub` side's callback does nothing while the `work`
+    side's takes the device down (pmlint.effects). Callbacks whose bodies the file does not show
+    (defined elsewhere or by a macro) are not judged."""
+    trivial = {f.name: f.trivial for f in model.functions}
+    work_side, stub_side = pmcore.members(match["work"]), pmcore.members(match["stub"])
+    for table in _tables(model):
+        have = table.slot_map
+        pairs = [(w, s) for w, s in zip(work_side, stub_side)
+                 if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False
+                 and quiesces(model, table, [w], match)]
+        if pairs:
+            yield Hit(table.location, table.name, {
+                "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),
+                "workers": pmcore.listed(f".{w} = {have[w]}" for w, _ in pairs)})
