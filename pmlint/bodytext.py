@@ -1,8 +1,8 @@
 """What a function's body calls, read from the file's text.
 
 The parser skips function bodies (parsing them would cost a second libclang
-parse of most files), so the calls of the PM callbacks and of the functions
-they call are read from the text: comments, literals and preprocessor lines
+parse of most files), so the calls of the PM callbacks that the selected
+rules judge, and of the functions they call, are read from the text: comments, literals and preprocessor lines
 blanked, braces matched. A call through one of the file's own function-like
 macros stands for the calls the macro's body makes, at the place it is used.
 Both branches of an #if inside a body are read (docs/limits.md).
@@ -10,10 +10,12 @@ Both branches of an #if inside a body are read (docs/limits.md).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
+from collections.abc import Iterable
 
 from pmlint import ctext
-from pmlint.model import Body, Call
+from pmlint.model import Body, Call, FileModel
 
 # A call: a name, an opening parenthesis. (A leading \b, not a look-behind
 # or an optional `->`, keeps the search fast.)
@@ -46,6 +48,30 @@ _MACRO = re.compile(rb"#[ \t]*define[ \t]+(\w+)\(([^)\n]*)\)((?:[^\n\\]|\\.)*)",
 _DIRECTIVE_LINE = re.compile(rb"#(?:[^\n\\]|\\.)*", re.S)
 _ARGS_SHOWN = 120   # characters of a call's arguments kept (the vocabulary reads a few)
 _MACRO_DEPTH = 8
+
+
+def attach(model: FileModel, source: bytes, roots: Iterable[str]) -> FileModel:
+    """The model with the bodies of the functions `roots` and of the file's
+    functions they call, directly or not, and the names the file calls;
+    the model as it is when there are no roots (nothing is read)."""
+    todo = sorted(set(roots))
+    if not todo:
+        return model
+    functions = {f.name: f for f in model.functions}
+    reader = BodyReader(source)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        fn = functions.get(name)
+        if name in seen or fn is None or fn.body_at is None:
+            continue
+        seen.add(name)
+        body = reader.body(fn.body_at)
+        if body is not None:
+            functions[name] = dataclasses.replace(fn, body=body)
+            todo.extend(c.name for c in body.calls if not c.indirect)
+    return dataclasses.replace(model, functions=tuple(functions[f.name] for f in model.functions),
+                               called=reader.called())
 
 
 class BodyReader:

@@ -7,7 +7,7 @@ from a Hit's fields by the engine.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pmlint import pmcore
@@ -26,11 +26,17 @@ class Hit:
 
 Check = Callable[[FileModel, dict], Iterator[Hit]]
 CHECKS: dict[str, Check] = {}
+# kind -> the callbacks whose bodies the check reads in a model (Function.body):
+# only those are read (pmlint.bodytext.attach), so a run pays for bodies
+# only where a selected rule may judge them.
+READS: dict[str, Callable[[FileModel, dict], Iterable[str]]] = {}
 
 
-def check(kind: str):
+def check(kind: str, reads: Callable[[FileModel, dict], Iterable[str]] | None = None):
     def register(fn: Check) -> Check:
         CHECKS[kind] = fn
+        if reads is not None:
+            READS[kind] = reads
         return fn
     return register
 

@@ -85,7 +85,23 @@ def _unknown_detail(found: list[Effect]) -> str:
     return f"pmlint does not know what {shown} {'does' if len(names) == 1 else 'do'}"
 
 
-@check("left-down")
+def _callbacks(table: PmTable, members) -> list[str]:
+    return [table.slot(m).callback for m in members if table.slot(m) is not None]
+
+
+def _left_down_candidates(model: FileModel, path: str):
+    """(table, freeze-side members) of the tables with no member on the way back `path`."""
+    back = pmcore.members(path) + ("complete",)
+    for table in _tables(model):
+        have = table.slot_map
+        down_members = [m for m in pmcore.members("freeze") if m in have]
+        if down_members and not any(m in have for m in back):
+            yield table, down_members
+
+
+@check("left-down", reads=lambda model, match: [
+    cb for table, members in _left_down_candidates(model, match["path"])
+    for cb in _callbacks(table, members)])
 def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
     """The freeze side takes the device down and no callback of side `path`
     (at any phase, or .complete) brings it back.
@@ -93,39 +109,83 @@ def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
     A member of `path` written as NULL is the author's decision: only what
     nothing brings back on demand (a sticky class) is reported then. A freeze
     side whose effects are unknown is reported as a note, on the letter.
+
+    One finding per table: where the way back `also` breaks too, the finding
+    names both; a table whose way back `unless` breaks is left to the rule
+    that judges that way (it names this one).
     """
     path, vocab = match["path"], vocabulary(match)
-    back = pmcore.members(path) + ("complete",)
+    for table, down_members in _left_down_candidates(model, path):
+        hit = _breaks(model, table, down_members, path, vocab)
+        if hit is None or (match.get("unless") and _path_breaks(model, table, match["unless"], vocab)):
+            continue
+        other = _path_breaks(model, table, match["also"], vocab) if match.get("also") else None
+        yield _both(hit, other) if other is not None else hit
+
+
+def _path_breaks(model: FileModel, table: PmTable, path: str, vocab) -> Hit | None:
+    for candidate, down_members in _left_down_candidates(model, path):
+        if candidate is table:
+            return _breaks(model, table, down_members, path, vocab)
+    return None
+
+
+def _breaks(model: FileModel, table: PmTable, down_members: list[str], path: str, vocab) -> Hit | None:
+    """The finding for a table with no member on the way back `path`, if its freeze side calls for one."""
+    decided = [m for m in pmcore.members(path) if m in table.nulls]
+    side = side_effects(model, table, down_members, vocab, "down")
+    downs = _downs(side)
+    fields = {"present": pmcore.dotted(down_members), "side": path, "when": _PATHS[path]}
+    if decided:
+        downs = [e for e in downs if e.cls.sticky]
+    if downs:
+        written = f" ({pmcore.dotted(decided)} written as NULL)" if decided else ""
+        weak = all(e.cls.weak for e in downs)
+        return Hit(table.location, table.name, {
+            **fields, "detail": f"nothing brings back {_whats(downs)}, which the freeze side "
+                                f"takes down{written}"},
+            severity="warning" if weak else "", items=_items(downs),
+            notes=evidence(model.path, downs, lambda e: f": {e.cls.what} left down"))
+    if not decided and not any(ce.verdict == "quiesces" for ce in side):
+        unknown = [e for ce in side for e in ce.unknown]
+        if unknown:
+            return Hit(table.location, table.name, {
+                **fields, "detail": _unknown_detail(unknown) + ": if the freeze side stops the "
+                                    "device, it stays stopped"},
+                severity="note",
+                notes=evidence(model.path, unknown, lambda e: ": not known to pmlint"))
+    return None
+
+
+_STRENGTH = {"": 0, "warning": 1, "note": 2}   # "" is the rule's own severity, an error
+
+
+def _both(hit: Hit, other: Hit) -> Hit:
+    """One finding for two ways back that break: the stronger evidence, both paths named."""
+    strong = min((hit, other), key=lambda h: _STRENGTH[h.severity])
+    fields = dict(strong.fields, side=f"{hit.fields['side']}- or {other.fields['side']}",
+                  when=f"{hit.fields['when']}, and {other.fields['when']}")
+    return Hit(hit.location, hit.symbol, fields, severity=strong.severity,
+               notes=tuple(dict.fromkeys(hit.notes + other.notes)),
+               items=tuple(dict.fromkeys(hit.items + other.items)))
+
+
+def _snapshot_candidates(model: FileModel):
+    """(table, suspend-side, freeze-side members) of the tables whose suspend
+    side runs a callback the freeze side does not (else the freeze side
+    stops all the suspend side does)."""
     for table in _tables(model):
         have = table.slot_map
-        down_members = [m for m in pmcore.members("freeze") if m in have]
-        if not down_members or any(m in have for m in back):
-            continue
-        decided = [m for m in pmcore.members(path) if m in table.nulls]
-        side = side_effects(model, table, down_members, vocab, "down")
-        downs = _downs(side)
-        fields = {"present": pmcore.dotted(down_members), "side": path, "when": _PATHS[path]}
-        if decided:
-            downs = [e for e in downs if e.cls.sticky]
-        if downs:
-            written = f" ({pmcore.dotted(decided)} written as NULL)" if decided else ""
-            weak = all(e.cls.weak for e in downs)
-            yield Hit(table.location, table.name, {
-                **fields, "detail": f"nothing brings back {_whats(downs)}, which the freeze side "
-                                    f"takes down{written}"},
-                severity="warning" if weak else "", items=_items(downs),
-                notes=evidence(model.path, downs, lambda e: f": {e.cls.what} left down"))
-        elif not decided and not any(ce.verdict == "quiesces" for ce in side):
-            unknown = [e for ce in side for e in ce.unknown]
-            if unknown:
-                yield Hit(table.location, table.name, {
-                    **fields, "detail": _unknown_detail(unknown) + ": if the freeze side stops the "
-                                        "device, it stays stopped"},
-                    severity="note",
-                    notes=evidence(model.path, unknown, lambda e: ": not known to pmlint"))
+        present = [m for m in pmcore.members("suspend") if m in have]
+        freeze = [m for m in pmcore.members("freeze") if m in have]
+        if (present and not any(m in table.nulls for m in pmcore.members("freeze"))
+                and set(_callbacks(table, present)) - set(_callbacks(table, freeze))):
+            yield table, present, freeze
 
 
-@check("snapshot-live")
+@check("snapshot-live", reads=lambda model, match: [
+    cb for table, present, freeze in _snapshot_candidates(model)
+    for cb in _callbacks(table, present + freeze)])
 def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
     """In a file whose device does DMA (it calls one of `dma`, or the suspend
     side stops one of `dma_classes`), the suspend
@@ -135,12 +195,7 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
     freeze side that calls what pmlint does not know is not judged."""
     vocab = vocabulary(match)
     dma_file = bool(set(model.called) & set(match["dma"]))
-    for table in _tables(model):
-        have = table.slot_map
-        present = [m for m in pmcore.members("suspend") if m in have]
-        freeze = [m for m in pmcore.members("freeze") if m in have]
-        if not present or any(m in table.nulls for m in pmcore.members("freeze")):
-            continue
+    for table, present, freeze in _snapshot_candidates(model):
         live = [e for e in _downs(side_effects(model, table, present, vocab, "down"))
                 if e.cls.activity]
         if not live or not (dma_file or any(e.cls.name in match["dma_classes"] for e in live)):
@@ -160,18 +215,27 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
                 items=_items(live))
 
 
-@check("not-undone")
+def _both_sides(model: FileModel):
+    """(table, freeze-side members, members of the ways back) of the tables that have both."""
+    back = pmcore.members("thaw") + pmcore.members("restore") + ("complete",)
+    for table in _tables(model):
+        have = table.slot_map
+        down_members = [m for m in pmcore.members("freeze") if m in have]
+        up_members = [m for m in back if m in have]
+        if down_members and up_members:
+            yield table, down_members, up_members
+
+
+@check("not-undone", reads=lambda model, match: [
+    cb for table, down, up in _both_sides(model) for cb in _callbacks(table, down + up)])
 def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
     """Both sides exist, but what the freeze side takes down the thaw or the
     restore side (any phase, or .complete) never brings back. A way back that
     calls what pmlint does not know is not judged: the missing call may be in
     there. One finding per table, for the first way back that misses some."""
     vocab = vocabulary(match)
-    for table in _tables(model):
+    for table, down_members, _ in _both_sides(model):
         have = table.slot_map
-        down_members = [m for m in pmcore.members("freeze") if m in have]
-        if not down_members:
-            continue
         # Weak classes are left out: a work item or a timer is mostly re-armed
         # by the next event, and a register write is undone by what else the
         # way back does (docs/precision.md, PM107).
@@ -229,7 +293,13 @@ def takes_down(model: FileModel, table: PmTable, member: str, match: dict) -> bo
                for e in _downs(side_effects(model, table, [member], vocabulary(match), "down")))
 
 
-@check("shared-callback")
+def _shared(model: FileModel, match: dict) -> list[str]:
+    """The functions set both in a member of `pairs` and in one it is paired with."""
+    return [fn for table in _tables(model) for member, others in match["pairs"]
+            if (fn := table.slot_map.get(member)) and any(table.slot_map.get(o) == fn for o in others)]
+
+
+@check("shared-callback", reads=_shared)
 def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
     """One function set in member `member` and in any of the `shared_with`
     members, that takes down a reference-counted resource (a class of
@@ -269,18 +339,23 @@ def guarded(model: FileModel, fn: str) -> bool:
     return any(f.name == fn and f.body is not None and f.body.guarded for f in model.functions)
 
 
-@check("stub-counterpart")
+def _stub_pairs(model: FileModel, table: PmTable, match: dict) -> list[tuple[str, str]]:
+    """(work, stub) members of one phase where the stub's body does nothing and the work's does something."""
+    trivial = {f.name: f.trivial for f in model.functions}
+    have = table.slot_map
+    return [(w, s) for w, s in zip(pmcore.members(match["work"]), pmcore.members(match["stub"]))
+            if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False]
+
+
+@check("stub-counterpart", reads=lambda model, match: [
+    table.slot_map[w] for table in _tables(model) for w, _ in _stub_pairs(model, table, match)])
 def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
     """At some phase, the `stub` side's callback does nothing while the `work`
     side's takes the device down (pmlint.effects). Callbacks whose bodies the file does not show
     (defined elsewhere or by a macro) are not judged."""
-    trivial = {f.name: f.trivial for f in model.functions}
-    work_side, stub_side = pmcore.members(match["work"]), pmcore.members(match["stub"])
     for table in _tables(model):
         have = table.slot_map
-        pairs = [(w, s) for w, s in zip(work_side, stub_side)
-                 if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False
-                 and quiesces(model, table, [w], match)]
+        pairs = [(w, s) for w, s in _stub_pairs(model, table, match) if quiesces(model, table, [w], match)]
         if pairs:
             yield Hit(table.location, table.name, {
                 "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),

@@ -5,8 +5,18 @@ from collections.abc import Iterable
 
 from pmlint.catalogue import Rule
 from pmlint import effect_checks  # noqa: F401  (registers its match kinds)
-from pmlint.checks import CHECKS
+from pmlint.checks import CHECKS, READS
 from pmlint.model import FileModel, Finding
+
+
+def body_roots(model: FileModel, rules: Iterable[Rule]) -> set[str]:
+    """The callbacks whose bodies the rules' checks read in this model."""
+    roots: set[str] = set()
+    for rule in rules:
+        reads = READS.get(rule.match["kind"])
+        if reads is not None:
+            roots.update(reads(model, rule.match))
+    return roots
 
 
 def evaluate(model: FileModel, rules: Iterable[Rule]) -> list[Finding]:

@@ -112,8 +112,11 @@ class Function:
     # file: None when not judged (not a table's callback, defined elsewhere
     # or by a macro).
     trivial: bool | None = None
-    # Read for the callbacks of tables and driver objects and the functions
-    # of the file they call, directly or not; None for the others.
+    # Offset of the '{' of its body in the file's text, when the text there
+    # is its body (not a macro's); None for the others.
+    body_at: int | None = None
+    # Read (pmlint.bodytext.attach) for the callbacks a selected rule judges
+    # and the functions of the file they call, directly or not; None for the others.
     body: Body | None = None
 
 
@@ -209,7 +212,8 @@ class FileModel:
     # compare with it; empty when nothing depends on those options
     # (see parse.ParseOptions.switch_off).
     configurations: tuple[ConfigFacts, ...] = ()
-    called: tuple[str, ...] = ()  # every name the file writes as a call (name then "("), sorted
+    # Every name the file writes as a call (name then "("), sorted; read with the bodies.
+    called: tuple[str, ...] = ()
 
     @property
     def given(self) -> ConfigFacts:

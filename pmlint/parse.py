@@ -30,7 +30,6 @@ from typing import NamedTuple
 
 from clang import cindex
 
-from pmlint.bodytext import BodyReader
 from pmlint.model import (Conditional, ConfigFacts, DriverObject, FileModel, Function, Location,
                           PmSequence, PmTable, Problem, Slot, Step, Use)
 
@@ -533,7 +532,6 @@ class _Extractor:
         tables: dict[str, PmTable] = {}
         drivers: list[DriverObject] = []
         functions: dict[str, Function] = {}
-        definitions: dict = {}   # name -> the cursor of its definition
         exported: set[str] = set()
         problems: list[Problem] = self._skipped_text()
         sequences: list[PmSequence] = []
@@ -547,13 +545,10 @@ class _Extractor:
                 if seq is not None:
                     sequences.append(seq)
             if cur.kind == CK.FUNCTION_DECL:
-                fn = Function(cur.spelling, self._loc(cur), self._has_body(cur),
-                              cur.storage_class == cindex.StorageClass.STATIC)
+                fn = self._function(cur)
                 old = functions.get(fn.name)
                 if old is None or (fn.defined and not old.defined):
                     functions[fn.name] = fn
-                    if fn.defined:
-                        definitions[fn.name] = cur
             elif cur.kind == CK.VAR_DECL:
                 name = cur.spelling
                 if name.startswith("__pmlint_export_"):
@@ -575,36 +570,13 @@ class _Extractor:
             dataclasses.replace(t, exported=t.name in exported, uses=tuple(uses.get(t.name, ())))
             for t in sorted(tables.values(), key=lambda t: (t.location, t.name)))
         callbacks = {s.callback for t in tables_out for s in t.slots}
-        functions_out = {name: self._judge_body(f, definitions.get(name)) if name in callbacks else f
+        functions_out = {name: self._judge_body(f) if name in callbacks else f
                          for name, f in functions.items()}
-        called = ()
-        if tables_out or drivers:
-            roots = callbacks | {s.callback for d in drivers for s in d.slots}
-            called = self._read_bodies(roots, functions_out, definitions)
         return FileModel(self.path, tables_out, tuple(drivers),
                          tuple(sorted(functions_out.values(), key=lambda f: (f.location, f.name))),
                          tuple(problems), left_out=self._left_out(undeclared),
                          conditionals=self._conditionals(),
-                         sequences=tuple(sequences), called=called)
-
-    def _read_bodies(self, roots, functions: dict, definitions: dict) -> tuple[str, ...]:
-        """Give the callbacks, and the file's functions they call, their Body
-        (in `functions`, in place); return every name the file's bodies call."""
-        reader = BodyReader(self.source)
-        todo, seen = sorted(roots), set()
-        while todo:
-            name = todo.pop()
-            cur = definitions.get(name)
-            if name in seen or cur is None:
-                continue
-            seen.add(name)
-            fn = functions[name]
-            start = self._body_start(cur) if self._word_at(fn.location) == name else None
-            body = reader.body(start) if start is not None else None
-            if body is not None:
-                functions[name] = dataclasses.replace(fn, body=body)
-                todo.extend(c.name for c in body.calls if not c.indirect)
-        return reader.called()
+                         sequences=tuple(sequences))
 
     def _conditionals(self) -> tuple[Conditional, ...]:
         """Every #if ... #endif block of the file, whether the configuration keeps it or not."""
@@ -710,9 +682,15 @@ class _Extractor:
             defined_by="designated-initializer" if word in ("", cur.spelling) else word,
             exported=False, slots=slots, complete=complete, refers_to=refers_to, nulls=nulls)
 
-    def _has_body(self, cur) -> bool:
+    def _function(self, cur) -> Function:
         """Bodies are skipped, so a definition is a declarator followed by '{'."""
-        return cur.is_definition() or self._body_start(cur) is not None
+        loc = self._loc(cur)
+        start = self._body_start(cur)
+        # Defined by a macro (its name is not written where it is defined):
+        # the text there is not its body.
+        at = start if start is not None and self._word_at(loc) == cur.spelling else None
+        return Function(cur.spelling, loc, cur.is_definition() or start is not None,
+                        cur.storage_class == cindex.StorageClass.STATIC, body_at=at)
 
     def _body_start(self, cur) -> int | None:
         """Offset of the '{' opening a function's body, when the file's text has it there."""
@@ -731,16 +709,11 @@ class _Extractor:
             pos = m.end()
         return pos if self.source[pos:pos + 1] == b"{" else None
 
-    def _judge_body(self, fn: Function, cur) -> Function:
+    def _judge_body(self, fn: Function) -> Function:
         """A callback with `trivial` set, from its body's text (bodies are not parsed)."""
-        # Defined elsewhere, or by a macro (its name is not written where it
-        # is defined): the text here is not its body.
-        if cur is None or self._word_at(fn.location) != fn.name:
+        if fn.body_at is None:   # defined elsewhere, or by a macro
             return fn
-        start = self._body_start(cur)
-        if start is None:
-            return fn
-        return dataclasses.replace(fn, trivial=_TRIVIAL_BODY.match(self.source, start) is not None)
+        return dataclasses.replace(fn, trivial=_TRIVIAL_BODY.match(self.source, fn.body_at) is not None)
 
     def _has_initializer_text(self, cur) -> bool:
         if any(t.spelling == "=" for t in cur.get_tokens()):

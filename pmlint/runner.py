@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pmlint import scan, workers
+from pmlint import bodytext, scan, workers
 from pmlint.cache import ResultCache
 from pmlint.catalogue import Rule
 from pmlint.checks import COMPARES_CONFIGURATIONS
-from pmlint.engine import evaluate
+from pmlint.engine import body_roots, evaluate
 from pmlint.filters import inline_suppressed
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.parse import ParseOptions
@@ -60,11 +60,19 @@ def analyse_file(path: str, options: ParseOptions, rules: tuple[Rule, ...] = ())
     return _finish(analyse_source(path, source, options), source, rules)
 
 
-def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileResult:
+def judge(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> tuple[FileModel, list[Finding]]:
+    """The model with the bodies the rules read, and its findings less those
+    suppressed inline."""
+    model = bodytext.attach(model, source, body_roots(model, rules))
     findings = evaluate(model, rules)
     if findings and b"\0" not in source:
         lines = _source_lines(source)
         findings = [f for f in findings if not inline_suppressed(f, lines)]
+    return model, findings
+
+
+def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileResult:
+    model, findings = judge(model, source, rules)
     return FileResult(model, tuple(findings), source if findings and b"\0" not in source else None)
 
 

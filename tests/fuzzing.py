@@ -32,14 +32,12 @@ from hypothesis import strategies as st
 from htmlcheck import unsafe_markup
 from pmlint import catalogue, workers
 from pmlint.catalogue import SEVERITIES
-from pmlint.engine import evaluate
-from pmlint.filters import inline_suppressed
 from pmlint.formatters import FORMATS, html as html_format, render
 from pmlint.model import Finding, PmTable, Location, Slot
 from pmlint.parse import ParseOptions
 from pmlint.patchmode import PatchError, parse_series, replay
 from pmlint.report import Report
-from pmlint.runner import analyse_source
+from pmlint.runner import analyse_source, judge
 from test_formats import unescape, validate_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,10 +213,8 @@ class Tally:
 def _work(source: bytes):
     """In a worker: what a real run does with a file. A Python exception comes back as text."""
     try:
-        model = analyse_source("fuzz.c", source, ParseOptions())
-        findings = evaluate(model, RULES)
-        lines = source.decode("utf-8", "replace").splitlines()
-        return "ok", model, [f for f in findings if not inline_suppressed(f, lines)]
+        model, findings = judge(analyse_source("fuzz.c", source, ParseOptions()), source, RULES)
+        return "ok", model, findings
     except Exception:   # noqa: BLE001 - reported as a failure, with its traceback
         return "exception", traceback.format_exc(), []
 

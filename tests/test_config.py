@@ -88,7 +88,8 @@ def test_inline_suppression(tree):
     src.write_text(text)
     out = run(tree, "--format", "json", "drivers/a.c")
     names = {f["symbol"] for f in json.loads(out.stdout)["findings"]}
-    assert names == {"bar_pm_ops", "baz_pm_ops", "qux_pm_ops", "quux_pm_ops", "corge_pm_ops"}
+    assert names == {"bar_pm_ops", "baz_pm_ops", "qux_pm_ops", "quux_pm_ops", "corge_pm_ops",
+                     "grault_pm_ops"}
 
 
 def test_exit_zero(tree):

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from lintrun import pmlint
-from pmlint import catalogue, effects
+from pmlint import bodytext, catalogue, effects
 from pmlint.model import FileModel, Location
 from pmlint.parse import parse_source
 
@@ -32,7 +33,9 @@ def test_a_call_in_two_classes_is_refused():
 
 
 def _model(source: bytes) -> FileModel:
-    return parse_source("t.c", source)
+    """The parse, with the bodies of all the file's functions."""
+    model = parse_source("t.c", source)
+    return bodytext.attach(model, source, [f.name for f in model.functions])
 
 
 def test_bodies_are_followed_through_the_files_functions_and_macros():
@@ -125,3 +128,12 @@ def test_a_callback_that_keeps_its_own_state(body, guarded):
     model = _model(b"#include <linux/pm.h>\nstatic int f(struct device *dev)\n" + body
                    + b"\nstatic const struct dev_pm_ops t = { .freeze = f };\n")
     assert next(fn for fn in model.functions if fn.name == "f").body.guarded is guarded
+
+
+def test_a_table_with_neither_way_back_gets_one_finding_naming_both_paths():
+    out = pmlint("--select", "PM101,PM102", "--format", "json", "--exit-zero",
+                 Path(__file__).parents[1] / "fixtures/PM101_fires.c").stdout
+    (found,) = [f for f in json.loads(out)["findings"] if f["symbol"] == "grault_pm_ops"]
+    assert found["rule"] == "PM101"
+    assert "no thaw- or restore-side callback at any phase" in found["message"]
+    assert "(PMSG_THAW), and after a Xen restore" in found["message"]

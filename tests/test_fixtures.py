@@ -16,7 +16,8 @@ FILES = fixture_files()
 
 
 def _analyse(path):
-    return analyse_file(str(path), ParseOptions()).model
+    """The model with the bodies the rules read."""
+    return analyse_file(str(path), ParseOptions(), catalogue.rules()).model
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""CPU of a cold whole-tree run of two pmlint checkouts, measured in one run.
+
+Usage: python bench/cold_cpu.py TREE BEFORE AFTER [--runs N]
+
+BEFORE and AFTER are checkouts, each with its own .venv (pmlint installed
+into it from that checkout). Each run is `pmlint --no-cache --format json
+--exit-zero .` at the top of TREE; the two alternate (before, after,
+before, ...) so that a machine's load affects both alike. The CPU of a run
+is the user+system time of pmlint and every process it starts (rusage of
+the children). Prints each run, then the medians and after/before.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _run(checkout: str, tree: str) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, findings bytes) of one cold run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    out = subprocess.run([os.path.join(checkout, ".venv", "bin", "pmlint"), "--no-cache",
+                          "--format", "json", "--exit-zero", "."],
+                         cwd=tree, capture_output=True, check=True).stdout
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, len(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("tree")
+    ap.add_argument("before")
+    ap.add_argument("after")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    # The page cache warm for both: a first listing of the tree's files.
+    subprocess.run(["grep", "-rl", "--include=*.c", "dev_pm_ops", "."], cwd=args.tree,
+                   capture_output=True)
+    cpu: dict[str, list[float]] = {"before": [], "after": []}
+    for i in range(args.runs):
+        for name in ("before", "after"):
+            seconds, wall, size = _run(getattr(args, name), args.tree)
+            cpu[name].append(seconds)
+            print(f"run {i + 1} {name}: {seconds:.1f} s CPU, {wall:.1f} s wall, {size} bytes of JSON",
+                  flush=True)
+    b, a = statistics.median(cpu["before"]), statistics.median(cpu["after"])
+    print(f"median CPU: before {b:.1f} s, after {a:.1f} s, after/before {a / b:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
