@@ -360,3 +360,81 @@ def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(table.location, table.name, {
                 "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),
                 "workers": pmcore.listed(f".{w} = {have[w]}" for w, _ in pairs)})
+
+
+# What the PM core runs for a callback that hands the device to runtime PM:
+# pm_runtime_force_suspend() calls .runtime_suspend, pm_runtime_force_resume()
+# calls .runtime_resume (drivers/base/power/runtime.c).
+_FORCED = {"down": ("pm_runtime_force_suspend", "runtime_suspend"),
+           "up": ("pm_runtime_force_resume", "runtime_resume")}
+
+
+def _with_runtime(model: FileModel, table: PmTable, members, vocab, role: str) -> list[CallbackEffects]:
+    """side_effects(), and the table's runtime callback's effects when the
+    side forces runtime PM (it then runs that callback)."""
+    side = side_effects(model, table, members, vocab, role)
+    force, member = _FORCED[role]
+    slot = table.slot(member)
+    if slot is not None and any(e.call.name == force for ce in side for e in ce.effects):
+        side.append(effects.of_callback(model, slot.callback, slot.location, vocab, role))
+    return side
+
+
+def _restore_candidates(model: FileModel):
+    """(table, resume, restore, freeze members) of the tables with all three
+    sides whose resume side runs a callback the restore side does not (else
+    the restore side brings back all the resume side does)."""
+    for table in _tables(model):
+        have = table.slot_map
+        resume = [m for m in pmcore.members("resume") if m in have]
+        restore = [m for m in pmcore.members("restore") + ("complete",) if m in have]
+        freeze = [m for m in pmcore.members("freeze") if m in have]
+        if resume and restore and freeze and set(_callbacks(table, resume)) - set(_callbacks(table, restore)):
+            yield table, resume, restore, freeze
+
+
+@check("restore-misses-resume", reads=lambda model, match: [
+    cb for table, resume, restore, freeze in _restore_candidates(model)
+    for cb in _callbacks(table, resume + restore + freeze + ["runtime_suspend", "runtime_resume"])])
+def restore_misses_resume(model: FileModel, match: dict) -> Iterator[Hit]:
+    """The resume side (any phase) brings back something that the freeze side
+    (any phase) takes down, and no restore-side callback (any phase, or
+    .complete) brings it back. Restore starts from what the freeze side left:
+    the image kernel's memory was saved after it ran, and the boot kernel ran
+    it on the device before handing over (PMSG_QUIESCE).
+
+    Only tables with a restore side (without one, PM102 reports it); weak
+    classes are left out (as in not_undone); a restore side that calls what
+    pmlint does not know is not judged."""
+    vocab = vocabulary(match)
+    for table, resume, restore, freeze in _restore_candidates(model):
+        down: dict[str, Effect] = {}
+        for e in _downs(_with_runtime(model, table, freeze, vocab, "down")):
+            if not e.cls.weak:
+                down.setdefault(e.cls.name, e)
+        if not down:
+            continue
+        ups, seen = [], set()
+        for ce in _with_runtime(model, table, resume, vocab, "up"):
+            for e in ce.net("up"):
+                if e.cls.name in down and not e.cls.bus and e.cls.name not in seen:
+                    seen.add(e.cls.name)
+                    ups.append(e)
+        if not ups:
+            continue
+        back = _with_runtime(model, table, restore, vocab, "up")
+        if any(ce.unknown for ce in back):
+            continue
+        brought = {n for ce in back for e in ce.effects if e.kind == "up" for n in e.cls.brings_back()}
+        missing = [e for e in ups if e.cls.name not in brought]
+        if missing:
+            yield Hit(table.location, table.name, {
+                "resume": pmcore.dotted(resume), "restore": pmcore.dotted(restore),
+                "freeze": pmcore.dotted(freeze), "whats": _whats(missing),
+                "s": "" if len(resume) > 1 else "s", "s2": "" if len(freeze) > 1 else "s",
+                "it": "they" if len(missing) > 1 else "it", "s3": "" if len(missing) > 1 else "s",
+                "does": "do" if len(restore) > 1 else "does"},
+                notes=evidence(model.path, missing, lambda e: (
+                    f": brings back {e.cls.what}, which {down[e.cls.name].where or 'the table'} "
+                    f"takes down (line {down[e.cls.name].call.line}); no restore-side callback does")),
+                items=_items(missing))
