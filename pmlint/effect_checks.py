@@ -330,9 +330,22 @@ def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
                     member == "runtime_resume" or takes_down(model, table, member, match)):
                 shared.append((fn, member, clash))
         if any(m == "runtime_suspend" for _, m, _ in shared):
+            twice = [e for e in _downs(side_effects(model, table, ["runtime_suspend"], vocabulary(match), "down"))
+                     if e.cls.name in match["refcounted"]]
+            # Without set_active the device starts runtime-suspended holding
+            # what probe enabled: whether a count goes wrong depends on
+            # probe, which pmlint does not read (docs/precision.md, PM106).
+            active = bool(called & set(match["marks_active"]))
             yield Hit(table.location, table.name, {
                 "callbacks": ", ".join(f"{fn}() in .{m} and {pmcore.dotted(c)}"
-                                       for fn, m, c in shared)})
+                                       for fn, m, c in shared),
+                "whats": _whats(twice),
+                "detail": "" if active else (
+                    f"; unless probe leaves {'it' if len(twice) == 1 else 'them'} enabled: the file "
+                    f"never calls {match['marks_active'][0]}(), so the device starts "
+                    "runtime-suspended holding what probe enabled")},
+                severity="" if active else "note", items=_items(twice),
+                notes=evidence(model.path, twice, lambda e: f": {e.cls.what} taken down again"))
 
 
 def guarded(model: FileModel, fn: str) -> bool:

@@ -22,6 +22,9 @@ from pmlint.model import Call, FileModel, Location
 # a driver's own helpers it reaches the file's general machinery (an event
 # dispatcher, a state machine), where a call says little about the device.
 _DEPTH = 4
+# A helper named for reading: a word read, reads, readl/w/b/q or rd between
+# underscores (not "ready", "thread" or "already").
+_READER = re.compile(r"(?:^|_)(?:read|rd)[lwbqs]?(?:_|$)")
 
 
 class VocabularyError(Exception):
@@ -141,6 +144,11 @@ class Effect:
         return f"{'->' if self.call.indirect else ''}{self.call.name}()"
 
 
+def _last(effects: list[Effect], wanted) -> int | None:
+    """The index of the last effect that is `wanted`, or None."""
+    return next((i for i in range(len(effects) - 1, -1, -1) if wanted(effects[i])), None)
+
+
 @dataclass(frozen=True)
 class CallbackEffects:
     """Everything one callback's body does, in the order it is written."""
@@ -151,17 +159,31 @@ class CallbackEffects:
     refuses: bool = False    # can return an error and so abort the transition
 
     def net(self, kind: str) -> list[Effect]:
-        """The effects of `kind` (down or up) not reversed later in the same callback."""
+        """The effects of `kind` (down or up) not reversed later in the same
+        callback, nor balancing an opposite call made before them in the same
+        function (clk_prepare_enable() ... clk_disable_unprepare() around a
+        register read)."""
         other = "up" if kind == "down" else "down"
         pending: list[Effect] = []
+        opened: list[Effect] = []   # opposite calls that reversed nothing pending
         for e in self.effects:
             if e.kind == kind:
-                pending.append(e)
+                i = _last(opened, lambda o: o.cls is e.cls and o.chain == e.chain)
+                if i is None:
+                    pending.append(e)
+                else:
+                    del opened[i]
             elif e.kind == other:
-                for i in range(len(pending) - 1, -1, -1):
-                    if pending[i].cls is e.cls or (kind == "down" and pending[i].cls.name in e.cls.implies):
+                # An up brings back its own class and those it implies, one pending down each.
+                names = {e.cls.name} | (e.cls.implies if kind == "down" else frozenset())
+                reversed_any = False
+                for name in names:
+                    i = _last(pending, lambda p: p.cls.name == name)
+                    if i is not None:
                         del pending[i]
-                        break
+                        reversed_any = True
+                if not reversed_any:
+                    opened.append(e)
         return pending
 
     @property
@@ -203,7 +225,7 @@ def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
     def reader(fn: str) -> bool:
         """A helper named for reading that reads the device: its register
         writes select what to read (an index or page register)."""
-        return "read" in fn.lower() and any(
+        return _READER.search(fn.lower()) is not None and any(
             vocab.kind(c.name, c.args, role)[0] == "read" for c in bodies[fn].calls)
 
     def walk(fn: str, chain: tuple[str, ...]) -> None:

@@ -44,9 +44,12 @@ def test_json_shape_is_sorted_and_stable():
     f = doc["findings"][0]
     assert set(f) == {"rule", "severity", "path", "line", "column", "symbol", "message"}
     # A finding with evidence has "notes", each a location and a message.
+    # ... and what it names item by item, "items" (patch mode compares them).
     noted = [x for x in doc["findings"] if "notes" in x]
-    assert noted and all(set(x) == set(f) | {"notes"} and x["notes"] for x in noted)
+    assert noted and all(set(x) - set(f) <= {"notes", "items"} and x["notes"] for x in noted)
     assert all(set(n) == {"path", "line", "column", "message"} for x in noted for n in x["notes"])
+    itemised = [x for x in doc["findings"] if "items" in x]
+    assert itemised and all(x["items"] and all(isinstance(i, str) for i in x["items"]) for x in itemised)
     keys = [(x["path"], x["line"], x["column"], x["rule"]) for x in doc["findings"]]
     assert keys == sorted(keys)
     t = next(t for t in doc["tables"] if t["name"] == "t_simple")

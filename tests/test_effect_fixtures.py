@@ -15,7 +15,7 @@ from functools import lru_cache
 import pytest
 
 from expectations import fixture_files
-from pmlint import catalogue, effects, pmcore
+from pmlint import bodytext, catalogue, effects, pmcore
 from pmlint.engine import evaluate
 from pmlint.parse import ParseOptions
 from pmlint.runner import analyse_file
@@ -31,7 +31,10 @@ def _files(kind: str):
 
 @lru_cache(maxsize=None)
 def _model(path):
-    return analyse_file(str(path), ParseOptions()).model
+    """The model with the bodies of all the file's functions (what the rules
+    read of it, and the ways back this test looks at besides)."""
+    model = analyse_file(str(path), ParseOptions()).model
+    return bodytext.attach(model, path.read_bytes(), [f.name for f in model.functions])
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,8 @@ def render(report: Report) -> str:
                       "column": f.column, "symbol": f.symbol, "message": f.message,
                       **({"origin": f.origin} if f.origin else {}),
                       **({"notes": [{"path": n.path, "line": n.line, "column": n.column,
-                                     "message": n.message} for n in f.notes]} if f.notes else {})}
+                                     "message": n.message} for n in f.notes]} if f.notes else {}),
+                      **({"items": list(f.items)} if f.items else {})}
                      for f in report.findings],
         "tables": [{"path": t.location.path, "name": t.name, "line": t.location.line,
                     "const": t.const, "static": t.static, "exported": t.exported,
