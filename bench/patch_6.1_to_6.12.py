@@ -13,8 +13,10 @@ message) and counted as multisets, item by item: where the OLD file had a
 finding of the same rule on the same table, the NEW one is expected only if
 it names items (JSON `items`: deprecated macros, effects left down) the OLD
 ones did not, and its message then ends "(this change adds ...)" naming
-them. It also checks that applying the patch in memory gives the NEW files
-byte for byte.
+them. That expectation is patch mode's contract written out again (from the
+plain runs' JSON, not from pmlint.patchmode): a mismatch means the two
+disagree, not which one is right. It also checks that applying the patch in
+memory gives the NEW files byte for byte.
 """
 from __future__ import annotations
 

@@ -57,13 +57,13 @@ import hashlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 SNAPSHOT = ""   # a copy of pmlint taken at start (main): the run is immune to edits made meanwhile
-catalogue = effects = pmcore = runner = _downs = side_effects = resolve = None
+bodytext = catalogue = effects = pmcore = runner = _downs = side_effects = resolve = None
 DEFAULT_CONFIG = ParseOptions = None
 
 
 def _snapshot() -> str:
     """Copy pmlint (with rules/ as pmlint.rules) to /tmp and import it from there."""
-    global SNAPSHOT, catalogue, effects, pmcore, runner, _downs, side_effects, resolve
+    global SNAPSHOT, bodytext, catalogue, effects, pmcore, runner, _downs, side_effects, resolve
     global DEFAULT_CONFIG, ParseOptions
     SNAPSHOT = tempfile.mkdtemp(prefix="seed_defects_pmlint_", dir="/tmp")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -79,11 +79,12 @@ def _snapshot() -> str:
             with open(path, "rb") as fh:
                 digest.update(fh.read())
     sys.path.insert(0, SNAPSHOT)
-    from pmlint import catalogue as _c, effects as _e, pmcore as _p, runner as _r
+    from pmlint import bodytext as _b, catalogue as _c, effects as _e, pmcore as _p, runner as _r
     from pmlint.effect_checks import _downs as _d, side_effects as _s
     from pmlint.kconfig import resolve as _k
     from pmlint.parse import DEFAULT_CONFIG as _dc, ParseOptions as _po
-    catalogue, effects, pmcore, runner, _downs, side_effects, resolve = _c, _e, _p, _r, _d, _s, _k
+    bodytext, catalogue, effects, pmcore, runner = _b, _c, _e, _p, _r
+    _downs, side_effects, resolve = _d, _s, _k
     DEFAULT_CONFIG, ParseOptions = _dc, _po
     assert os.path.dirname(catalogue.__file__).startswith(SNAPSHOT), catalogue.__file__
     return digest.hexdigest()[:12]
@@ -499,6 +500,9 @@ def _read(tree: str, rel: str) -> str:
 
 def _table_targets(tree: str, rel: str, model, findings, vocab, skipped) -> list[Target]:
     text = _read(tree, rel)
+    # A run reads the bodies the rules judge; choosing what to seed reads them all.
+    model = bodytext.attach(model, text.encode("utf-8", "surrogateescape"),
+                            [f.name for f in model.functions])
     out = []
     bad = {(f.rule, f.symbol) for f in findings}
     for t in model.tables:

@@ -37,6 +37,10 @@ class Rule:
     # given to another rule; explain still answers for it.
     retired: str = ""
     category: str = "bug"
+    # One finding per table: a finding of this rule on a table that the
+    # report also has a finding of rule `folds_into` on becomes a note of
+    # that finding (filters.one_per_table).
+    folds_into: str = ""
 
     def explain(self) -> str:
         """The rule's documentation as Markdown (ruff's layout)."""
@@ -71,7 +75,7 @@ def _load(text: str, origin: str) -> Rule:
                     example=docs.get("example", ""), use_instead=docs.get("use_instead", ""),
                     references=tuple(docs.get("references", ())),
                     opt_in=bool(data.get("opt_in", False)), retired=data.get("retired", ""),
-                    category=data.get("category", "bug"))
+                    category=data.get("category", "bug"), folds_into=data.get("folds_into", ""))
     except KeyError as exc:
         raise CatalogueError(f"{origin}: missing key {exc}") from None
     if rule.severity not in SEVERITIES:
@@ -96,6 +100,9 @@ def everything() -> tuple[Rule, ...]:
     ids = [r.id for r in found]
     if len(ids) != len(set(ids)):
         raise CatalogueError("duplicate rule IDs in the catalogue")
+    for r in found:
+        if r.folds_into and r.folds_into not in ids:
+            raise CatalogueError(f"{r.id}: folds_into {r.folds_into!r} is no rule of the catalogue")
     return tuple(sorted(found, key=lambda r: r.id))
 
 

@@ -10,7 +10,8 @@ from pmlint import __version__, baseline, catalogue, compdb, config, kbuild
 from pmlint.config import Config
 from pmlint.discover import discover, files_under
 from pmlint.formatters import FORMATS, render
-from pmlint.filters import apply_config, selected_rules, split_patterns, unknown_patterns
+from pmlint.filters import (apply_config, one_per_table, selected_rules, split_patterns,
+                            unknown_patterns)
 from pmlint.kconfig import KconfigError, read_dotconfig, resolve
 from pmlint.parse import DEFAULT_CONFIG, ParseOptions
 from pmlint.report import Report
@@ -241,6 +242,7 @@ def _lint(argv: list[str]) -> int:
         print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
               file=sys.stderr)
         return EXIT_ERROR if report.errors else EXIT_CLEAN
+    report.findings = one_per_table(report.findings, rules)
 
     for e in report.errors:
         print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)

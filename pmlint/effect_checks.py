@@ -40,6 +40,24 @@ def side_effects(model: FileModel, table: PmTable, members, vocab, role: str) ->
     return out
 
 
+# What the PM core runs for a callback that hands the device to runtime PM:
+# pm_runtime_force_suspend() calls .runtime_suspend, pm_runtime_force_resume()
+# calls .runtime_resume (drivers/base/power/runtime.c).
+_FORCED = {"down": ("pm_runtime_force_suspend", "runtime_suspend"),
+           "up": ("pm_runtime_force_resume", "runtime_resume")}
+
+
+def _with_runtime(model: FileModel, table: PmTable, members, vocab, role: str) -> list[CallbackEffects]:
+    """side_effects(), and the table's runtime callback's effects when the
+    side forces runtime PM (it then runs that callback)."""
+    side = side_effects(model, table, members, vocab, role)
+    force, member = _FORCED[role]
+    slot = table.slot(member)
+    if slot is not None and any(e.call.name == force for ce in side for e in ce.effects):
+        side.append(effects.of_callback(model, slot.callback, slot.location, vocab, role))
+    return side
+
+
 def _downs(side: list[CallbackEffects]) -> list[Effect]:
     """What the side takes down and leaves down, less what the bus undoes by itself."""
     seen, out = set(), []
@@ -86,7 +104,8 @@ def _unknown_detail(found: list[Effect]) -> str:
 
 
 def _callbacks(table: PmTable, members) -> list[str]:
-    return [table.slot(m).callback for m in members if table.slot(m) is not None]
+    have = table.slot_map
+    return [have[m] for m in members if m in have]
 
 
 def _left_down_candidates(model: FileModel, path: str):
@@ -109,25 +128,14 @@ def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
     A member of `path` written as NULL is the author's decision: only what
     nothing brings back on demand (a sticky class) is reported then. A freeze
     side whose effects are unknown is reported as a note, on the letter.
-
-    One finding per table: where the way back `also` breaks too, the finding
-    names both; a table whose way back `unless` breaks is left to the rule
-    that judges that way (it names this one).
+    (One finding per table: the report folds PM102's into PM101's,
+    filters.one_per_table.)
     """
     path, vocab = match["path"], vocabulary(match)
     for table, down_members in _left_down_candidates(model, path):
         hit = _breaks(model, table, down_members, path, vocab)
-        if hit is None or (match.get("unless") and _path_breaks(model, table, match["unless"], vocab)):
-            continue
-        other = _path_breaks(model, table, match["also"], vocab) if match.get("also") else None
-        yield _both(hit, other) if other is not None else hit
-
-
-def _path_breaks(model: FileModel, table: PmTable, path: str, vocab) -> Hit | None:
-    for candidate, down_members in _left_down_candidates(model, path):
-        if candidate is table:
-            return _breaks(model, table, down_members, path, vocab)
-    return None
+        if hit is not None:
+            yield hit
 
 
 def _breaks(model: FileModel, table: PmTable, down_members: list[str], path: str, vocab) -> Hit | None:
@@ -155,19 +163,6 @@ def _breaks(model: FileModel, table: PmTable, down_members: list[str], path: str
                 severity="note",
                 notes=evidence(model.path, unknown, lambda e: ": not known to pmlint"))
     return None
-
-
-_STRENGTH = {"": 0, "warning": 1, "note": 2}   # "" is the rule's own severity, an error
-
-
-def _both(hit: Hit, other: Hit) -> Hit:
-    """One finding for two ways back that break: the stronger evidence, both paths named."""
-    strong = min((hit, other), key=lambda h: _STRENGTH[h.severity])
-    fields = dict(strong.fields, side=f"{hit.fields['side']}- or {other.fields['side']}",
-                  when=f"{hit.fields['when']}, and {other.fields['when']}")
-    return Hit(hit.location, hit.symbol, fields, severity=strong.severity,
-               notes=tuple(dict.fromkeys(hit.notes + other.notes)),
-               items=tuple(dict.fromkeys(hit.items + other.items)))
 
 
 def _snapshot_candidates(model: FileModel):
@@ -206,13 +201,12 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
         frozen = side_effects(model, table, freeze, vocab, "down")
         if any(ce.unknown for ce in frozen) or any(e.cls.activity for e in _downs(frozen)):
             continue
-        if live:
-            yield Hit(table.location, table.name, {
-                "present": pmcore.dotted(present),
-                "freeze": pmcore.dotted(freeze) if freeze else "no freeze-side callback",
-                "whats": _whats(live)},
-                notes=evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}"),
-                items=_items(live))
+        yield Hit(table.location, table.name, {
+            "present": pmcore.dotted(present),
+            "freeze": pmcore.dotted(freeze) if freeze else "no freeze-side callback",
+            "whats": _whats(live)},
+            notes=evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}"),
+            items=_items(live))
 
 
 def _both_sides(model: FileModel):
@@ -227,7 +221,8 @@ def _both_sides(model: FileModel):
 
 
 @check("not-undone", reads=lambda model, match: [
-    cb for table, down, up in _both_sides(model) for cb in _callbacks(table, down + up)])
+    cb for table, down, up in _both_sides(model)
+    for cb in _callbacks(table, down + up + ["runtime_resume"])])
 def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
     """Both sides exist, but what the freeze side takes down the thaw or the
     restore side (any phase, or .complete) never brings back. A way back that
@@ -245,7 +240,7 @@ def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
             up_members = [m for m in pmcore.members(path) + ("complete",) if m in have]
             if not downs or not up_members:
                 continue
-            up = side_effects(model, table, up_members, vocab, "up")
+            up = _with_runtime(model, table, up_members, vocab, "up")
             if any(ce.unknown for ce in up):
                 continue
             brought = {name for ce in up for e in ce.effects if e.kind == "up"
@@ -332,18 +327,19 @@ def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
         if any(m == "runtime_suspend" for _, m, _ in shared):
             twice = [e for e in _downs(side_effects(model, table, ["runtime_suspend"], vocabulary(match), "down"))
                      if e.cls.name in match["refcounted"]]
-            # Without set_active the device starts runtime-suspended holding
-            # what probe enabled: whether a count goes wrong depends on
-            # probe, which pmlint does not read (docs/precision.md, PM106).
+            # Without set_active anywhere in the file the device starts
+            # runtime-suspended holding what probe enabled: whether a count
+            # goes wrong depends on probe, which pmlint does not read
+            # (docs/precision.md, PM106).
             active = bool(called & set(match["marks_active"]))
             yield Hit(table.location, table.name, {
                 "callbacks": ", ".join(f"{fn}() in .{m} and {pmcore.dotted(c)}"
                                        for fn, m, c in shared),
                 "whats": _whats(twice),
                 "detail": "" if active else (
-                    f"; unless probe leaves {'it' if len(twice) == 1 else 'them'} enabled: the file "
-                    f"never calls {match['marks_active'][0]}(), so the device starts "
-                    "runtime-suspended holding what probe enabled")},
+                    "; whether that unbalances a count depends on what probe leaves enabled: "
+                    f"the file never calls {match['marks_active'][0]}(), so the device starts "
+                    "runtime-suspended")},
                 severity="" if active else "note", items=_items(twice),
                 notes=evidence(model.path, twice, lambda e: f": {e.cls.what} taken down again"))
 
@@ -373,24 +369,6 @@ def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(table.location, table.name, {
                 "stubs": pmcore.listed(f".{s} = {have[s]}" for _, s in pairs),
                 "workers": pmcore.listed(f".{w} = {have[w]}" for w, _ in pairs)})
-
-
-# What the PM core runs for a callback that hands the device to runtime PM:
-# pm_runtime_force_suspend() calls .runtime_suspend, pm_runtime_force_resume()
-# calls .runtime_resume (drivers/base/power/runtime.c).
-_FORCED = {"down": ("pm_runtime_force_suspend", "runtime_suspend"),
-           "up": ("pm_runtime_force_resume", "runtime_resume")}
-
-
-def _with_runtime(model: FileModel, table: PmTable, members, vocab, role: str) -> list[CallbackEffects]:
-    """side_effects(), and the table's runtime callback's effects when the
-    side forces runtime PM (it then runs that callback)."""
-    side = side_effects(model, table, members, vocab, role)
-    force, member = _FORCED[role]
-    slot = table.slot(member)
-    if slot is not None and any(e.call.name == force for ce in side for e in ce.effects):
-        side.append(effects.of_callback(model, slot.callback, slot.location, vocab, role))
-    return side
 
 
 def _restore_candidates(model: FileModel):

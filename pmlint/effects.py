@@ -22,9 +22,9 @@ from pmlint.model import Call, FileModel, Location
 # a driver's own helpers it reaches the file's general machinery (an event
 # dispatcher, a state machine), where a call says little about the device.
 _DEPTH = 4
-# A helper named for reading: a word read, reads, readl/w/b/q or rd between
-# underscores (not "ready", "thread" or "already").
-_READER = re.compile(r"(?:^|_)(?:read|rd)[lwbqs]?(?:_|$)")
+# A helper named for reading: a word read, reads, readl/w/b/q, read8..read64,
+# ioread32 or rd32 between underscores (not "ready", "thread" or "already").
+_READER = re.compile(r"(?:^|_)(?:io)?(?:read|rd)(?:[lwbqs]|8|16|32|64)?(?:_|$)")
 
 
 class VocabularyError(Exception):
@@ -144,6 +144,19 @@ class Effect:
         return f"{'->' if self.call.indirect else ''}{self.call.name}()"
 
 
+def _first_arg(args: str) -> str:
+    """A call's first argument as written, blanks left out ("priv->clk")."""
+    depth = 0
+    for i, c in enumerate(args):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            return args[:i].replace(" ", "")
+    return args.replace(" ", "")
+
+
 def _last(effects: list[Effect], wanted) -> int | None:
     """The index of the last effect that is `wanted`, or None."""
     return next((i for i in range(len(effects) - 1, -1, -1) if wanted(effects[i])), None)
@@ -160,15 +173,18 @@ class CallbackEffects:
 
     def net(self, kind: str) -> list[Effect]:
         """The effects of `kind` (down or up) not reversed later in the same
-        callback, nor balancing an opposite call made before them in the same
-        function (clk_prepare_enable() ... clk_disable_unprepare() around a
-        register read)."""
+        callback, nor balancing an opposite call on the same first argument
+        made before them in the same function (clk_prepare_enable(clk) ...
+        clk_disable_unprepare(clk) around a register read). Both branches of
+        an if are read, so the calls of two branches on different arguments
+        never balance each other."""
         other = "up" if kind == "down" else "down"
         pending: list[Effect] = []
         opened: list[Effect] = []   # opposite calls that reversed nothing pending
         for e in self.effects:
             if e.kind == kind:
-                i = _last(opened, lambda o: o.cls is e.cls and o.chain == e.chain)
+                i = _last(opened, lambda o: o.cls is e.cls and o.chain == e.chain
+                          and _first_arg(o.call.args) == _first_arg(e.call.args))
                 if i is None:
                     pending.append(e)
                 else:

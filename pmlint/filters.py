@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from pmlint.catalogue import Rule
 from pmlint.config import Config
-from pmlint.model import Finding
+from pmlint.model import Finding, Note
 
 
 def _longest(rule_id: str, patterns: Iterable[str]) -> int | None:
@@ -71,4 +71,38 @@ def apply_config(findings: Iterable[Finding], config: Config) -> list[Finding]:
         if f.rule in config.severity:
             f = dataclasses.replace(f, severity=config.severity[f.rule])
         out.append(f)
+    return out
+
+
+_STRENGTH = {"error": 0, "warning": 1, "note": 2}
+
+
+def one_per_table(findings: Iterable[Finding], rules: Iterable[Rule]) -> list[Finding]:
+    """Each finding of a rule that folds into another (Rule.folds_into) on a
+    table that also has a finding of that rule, as notes of that finding:
+    one line saying what the folded finding says, then its evidence. Run
+    last, after every filter, so that a finding suppressed or ignored there
+    leaves the other as it is, and baselines and patch mode see both."""
+    into = {r.id: r.folds_into for r in rules if r.folds_into}
+    findings = list(findings)
+    host = {(f.path, f.symbol, f.rule): i for i, f in enumerate(findings)}
+    folded: dict[int, list[Finding]] = {}
+    out = []
+    for f in findings:
+        target = host.get((f.path, f.symbol, into.get(f.rule, "")))
+        if target is None or not f.symbol:
+            out.append(f)
+        else:
+            folded.setdefault(target, []).append(f)
+    for i, f in enumerate(out):
+        extra = folded.get(host.get((f.path, f.symbol, f.rule), -1), ())
+        if extra:
+            notes = list(f.notes)
+            for g in extra:
+                notes.append(Note(g.path, g.line, g.column, f"{g.message} [{g.rule}]"))
+                notes += [n for n in g.notes if n not in notes]
+            out[i] = dataclasses.replace(
+                f, notes=tuple(notes), items=tuple(dict.fromkeys(f.items + tuple(
+                    item for g in extra for item in g.items))),
+                severity=min([f.severity] + [g.severity for g in extra], key=_STRENGTH.__getitem__))
     return out

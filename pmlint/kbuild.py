@@ -17,7 +17,7 @@ import sys
 
 from pmlint import catalogue, config
 from pmlint.buildflags import reduce
-from pmlint.filters import apply_config, selected_rules
+from pmlint.filters import apply_config, one_per_table, selected_rules
 from pmlint.formatters import render
 from pmlint.parse import ParseOptions
 from pmlint.report import Report
@@ -50,7 +50,7 @@ def check(argv: list[str]) -> int:
     report = Report(files=len(files))
     for result in analyse(files, options, rules, jobs=1):
         report.findings += result.findings
-    report.findings = apply_config(report.findings, cfg)
+    report.findings = one_per_table(apply_config(report.findings, cfg), rules)
     report.sort()
     sys.stderr.write(render("text", report))
     return 1 if WERROR in argv and report.findings else 0

@@ -130,10 +130,68 @@ def test_a_callback_that_keeps_its_own_state(body, guarded):
     assert next(fn for fn in model.functions if fn.name == "f").body.guarded is guarded
 
 
-def test_a_table_with_neither_way_back_gets_one_finding_naming_both_paths():
-    out = pmlint("--select", "PM101,PM102", "--format", "json", "--exit-zero",
+def _grault(*args):
+    out = pmlint(*args, "--format", "json", "--exit-zero",
                  Path(__file__).parents[1] / "fixtures/PM101_fires.c").stdout
-    (found,) = [f for f in json.loads(out)["findings"] if f["symbol"] == "grault_pm_ops"]
-    assert found["rule"] == "PM101"
-    assert "no thaw- or restore-side callback at any phase" in found["message"]
-    assert "(PMSG_THAW), and after a Xen restore" in found["message"]
+    return [f for f in json.loads(out)["findings"] if f["symbol"] == "grault_pm_ops"]
+
+
+def test_a_table_with_neither_way_back_gets_one_finding_naming_both_paths():
+    (found,) = _grault("--select", "PM101,PM102")
+    assert found["rule"] == "PM101" and "no thaw-side callback at any phase" in found["message"]
+    folded = [n for n in found["notes"] if n["message"].endswith("[PM102]")]
+    assert len(folded) == 1 and "no restore-side callback at any phase" in folded[0]["message"]
+    # The evidence the two share is shown once.
+    assert len(found["notes"]) == len({(n["line"], n["message"]) for n in found["notes"]})
+
+
+def test_the_folded_finding_stands_alone_without_the_one_it_folds_into():
+    (alone,) = _grault("--select", "PM102")
+    assert alone["rule"] == "PM102"
+    assert [f["rule"] for f in _grault("--select", "PM1", "--ignore", "PM101")] == ["PM102"]
+
+
+@pytest.mark.parametrize("body, left", [
+    # One clock on, another off: the other is left down.
+    (b"{ clk_prepare_enable(p->pclk); p->s = readl(p->regs); clk_disable_unprepare(p->clk); return 0; }",
+     ["clk_disable_unprepare"]),
+    # The same clock on and off: balanced.
+    (b"{ clk_prepare_enable(p->clk); p->s = readl(p->regs); clk_disable_unprepare(p->clk); return 0; }",
+     []),
+    # Both branches are read: calls on different lines never balance.
+    (b"{ if (p->wake) enable_irq(p->wirq); else disable_irq(p->irq); return 0; }", ["disable_irq"]),
+])
+def test_only_calls_on_the_same_argument_balance(body, left):
+    model = _model(b"#include <linux/pm.h>\nstruct p { int wake, wirq, irq; void *regs, *clk, *pclk; int s; };\n"
+                   b"static int f(struct device *dev) { struct p *p = dev_get_drvdata(dev); "
+                   + body[1:] + b"\nstatic const struct dev_pm_ops t = { .freeze = f };\n")
+    got = effects.of_callback(model, "f", Location("t.c", 3, 1), effects.vocabulary())
+    assert [e.call.name for e in got.net("down")] == left
+
+
+@pytest.mark.parametrize("helper, verdict", [
+    ("foo_read32", "saves"), ("foo_ioread32", "saves"), ("rd32", "saves"), ("foo_reg_read", "saves"),
+    ("foo_wait_ready", "quiesces"), ("foo_thread", "quiesces"),
+])
+def test_a_helper_named_for_reading_selects_with_its_writes(helper, verdict):
+    h = helper.encode()
+    model = _model(b"#include <linux/pm.h>\nstatic void *regs; static unsigned int v;\n"
+                   b"static unsigned int " + h + b"(int r) { writel(r, regs); return readl(regs + 4); }\n"
+                   b"static int f(struct device *dev) { v = " + h + b"(3); return 0; }\n"
+                   b"static const struct dev_pm_ops t = { .freeze = f };\n")
+    got = effects.of_callback(model, "f", Location("t.c", 5, 1), effects.vocabulary())
+    assert got.verdict == verdict
+
+
+def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
+    """Every fixture, every rule: the lazily read model (what a run reads)
+    and the model with every body give the same findings."""
+    from expectations import fixture_files
+    from pmlint.engine import evaluate
+    from pmlint.parse import ParseOptions
+    from pmlint.runner import analyse_file
+    rules = catalogue.rules()
+    for path in fixture_files():
+        lazy = analyse_file(str(path), ParseOptions(), rules)
+        full = bodytext.attach(lazy.model, path.read_bytes(), [f.name for f in lazy.model.functions])
+        assert sorted(evaluate(lazy.model, rules)) == sorted(evaluate(full, rules)), path.name

@@ -191,3 +191,21 @@ def test_git_single_commit_and_bad_range(repo):
     assert run("--git", "HEAD", cwd=repo).returncode == 0
     bad = run("--git", "no-such-rev..HEAD", cwd=repo)
     assert bad.returncode == 2 and "pmlint: error: no-such-rev..HEAD: git log" in bad.stderr
+
+
+def test_a_patch_that_breaks_the_restore_path_of_a_thawless_table_is_reported(tmp_path):
+    """The table had PM101 (no thaw); dropping .restore adds PM102, which is
+    reported on its own: the fold into PM101's finding comes after patch mode."""
+    src = (FIXTURES / "PM101_fires.c").read_text()
+    (tmp_path / "a.c").write_text(src)
+    patched = src.replace("\t.restore = foo_restore,\n", "", 1)
+    assert patched != src
+    (tmp_path / "b.c").write_text(patched)
+    diff = subprocess.run(["diff", "-u", "--label", "a/a.c", "--label", "b/a.c", "a.c", "b.c"],
+                          cwd=tmp_path, capture_output=True, text=True).stdout
+    (tmp_path / "b.c").unlink()
+    (tmp_path / "p.diff").write_text(diff)
+    out = run("--select", "PM101,PM102", "--patch", tmp_path / "p.diff", "--tree", tmp_path)
+    assert out.returncode == 1, out.stderr
+    heads = [line for line in out.stdout.splitlines() if ": note: " not in line]
+    assert len(heads) == 1 and heads[0].endswith("[PM102]") and "'foo_pm_ops'" in heads[0]

@@ -100,7 +100,7 @@ def test_kbuild_checker_call_prints_to_stderr_and_exits_0():
     assert (out.returncode, out.stdout) == (0, "")
     lines = out.stderr.splitlines()
     assert lines[0].startswith(f"{WIDGET}:14:32: error: 'widget_pm_ops' sets .freeze but no "
-                               "thaw- or restore-side callback at any phase")
+                               "thaw-side callback at any phase")
     assert lines[0].endswith("[PM101]")
     # The evidence, as GCC prints a note: where widget_suspend frees the IRQ.
     assert lines[1] == (f"{WIDGET}:8:49: note: widget_suspend() calls free_irq(): "
