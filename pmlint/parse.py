@@ -239,6 +239,7 @@ class _Unknowns:
     macros: set = field(default_factory=set)     # function-like macros to expand to nothing
     declared: set = field(default_factory=set)   # names the file declares: never invented
     designators: frozenset = frozenset()          # members every made-up struct gets
+    refused: set = field(default_factory=set)     # struct tags never made up: libclang crashed on them
 
     def header(self) -> bytes:
         out = [f"#define {m}(...)" for m in sorted(self.macros)]
@@ -273,7 +274,8 @@ class _Unknowns:
                 self.names.add(m.group(1))
             elif m := _UNKNOWN_TYPE.search(text):
                 self.types.add(m.group(1))
-            elif (m := _INCOMPLETE.search(text)) and m.group(1) not in _prelude_structs():
+            elif ((m := _INCOMPLETE.search(text)) and m.group(1) not in _prelude_structs()
+                  and m.group(1) not in self.refused):
                 self.structs.setdefault(m.group(1), set())
             elif (m := _NO_FIELD.search(text)) and m.group(2) in self.structs:
                 self.structs[m.group(2)].add(m.group(1))
@@ -297,6 +299,51 @@ def _diagnostics(tu: cindex.TranslationUnit, path: str) -> list[_Diagnostic]:
         out.append(_Diagnostic(d.spelling, d.severity >= cindex.Diagnostic.Error, here,
                                loc.line if here else 0, loc.column if here else 0))
     return out
+
+
+def _rounds(path: str, text: bytes, lines: list[bytes], unknowns: _Unknowns, options: ParseOptions,
+            flags: int, each=None) -> tuple[cindex.TranslationUnit, list[_Diagnostic]]:
+    """Parse in rounds until a round learns nothing new (`unknowns` learns in
+    place); each(diagnostics), when given, sees every round's. The last
+    round that parsed and its diagnostics.
+
+    libclang can crash on what a round declares: clang 17 and 18 crash on a
+    scalar initialised with braces whose first element is empty (`{ {}, x }`,
+    llvm-project issues 69213 and 106180), and a struct pmlint makes up has
+    every designator of the file as a `void *` member, so that
+    arch/x86/kernel/apm_32.c's `.states = { {}, {...} }` of a struct
+    cpuidle_driver crashed it. Then the struct tags the last round learnt
+    are refused (never made up: a variable of such a type keeps an
+    incomplete type, and clang drops its initializer) and the round is
+    parsed again; if that crashes too, the last round that parsed stands,
+    with the unknowns it was given. A crash in the first round raises
+    TranslationUnitLoadError.
+    """
+    good, before, retried, rounds = None, None, False, 0
+    while rounds < _MAX_ROUNDS:
+        try:
+            tu = _parse(path, text, unknowns.header(), options, flags)
+        except cindex.TranslationUnitLoadError:
+            if good is None:
+                raise
+            new = set(unknowns.structs) - set(before.structs)
+            if retried or not new:
+                refused = unknowns.refused | new
+                unknowns.__dict__.update(copy.deepcopy(before).__dict__)
+                unknowns.refused |= refused
+                break
+            unknowns.refused |= new
+            for tag in new:
+                del unknowns.structs[tag]
+            retried = True
+            continue
+        diagnostics = _diagnostics(tu, path)
+        if each is not None:
+            each(diagnostics)
+        good, before, rounds = (tu, diagnostics), copy.deepcopy(unknowns), rounds + 1
+        if not unknowns.learn(tu, diagnostics, lines, path):
+            break
+    return good
 
 
 @lru_cache(maxsize=1)
@@ -482,19 +529,47 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     flags = _OPTIONS
     if b"dpm_" in source and _PM_CORE_CALL.search(source):   # a pattern led by \b is slow to search
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
-    text = _as_utf8(source)
-    for _ in range(_MAX_ROUNDS):
-        try:
-            tu = _parse(path, text, unknowns.header(), options, flags)
-        except cindex.TranslationUnitLoadError as exc:
-            return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
-        diagnostics = _diagnostics(tu, path)
-        if not unknowns.learn(tu, diagnostics, lines, path):
-            break
+    try:
+        tu, diagnostics = _rounds(path, _as_utf8(source), lines, unknowns, options, flags)
+    except cindex.TranslationUnitLoadError as exc:
+        return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
     undeclared = unknowns.names - unknowns.types - unknowns.declared
     model = _Extractor(path, shown, source, lines, tu, diagnostics).model(undeclared)
-    facts = _configurations(path, shown, source, options, unknowns)
-    return dataclasses.replace(model, configurations=facts) if facts else model
+    more = {}
+    if unknowns.refused:
+        more["problems"] = model.problems + _refused(shown, source, unknowns.refused)
+    if facts := _configurations(path, shown, source, options, unknowns):
+        more["configurations"] = facts
+    return dataclasses.replace(model, **more) if more else model
+
+
+# A member a driver object's initializer sets that pmlint reads (_DRIVER_MEMBERS).
+_PM_MEMBER_DESIGNATOR = re.compile(
+    rb"\.\s*(?:pm|" + _PM_WORDS.encode() + rb"|reset_resume|suspend_late|resume_early)\s*(?==|\.)")
+
+
+def _refused(shown: str, source: bytes, tags: set[str]) -> tuple[Problem, ...]:
+    """The variables of a struct type refused after a libclang crash (see
+    _rounds) whose initializer sets a member a driver object's PM callbacks
+    are read from: clang drops it, so those are not analysed. The others
+    cannot hold a PM table or callback pmlint reads."""
+    out = []
+    names = b"|".join(re.escape(t.encode()) for t in sorted(tags))
+    head = re.compile(rb"\bstruct\s+(" + names + rb")\b[^;{}=()]*?\b([A-Za-z_]\w*)\s*(?:\[[^]]*\]\s*)*=\s*\{")
+    for m in head.finditer(source):
+        depth, pos = 0, m.end() - 1
+        for token in re.finditer(rb"[{}]|" + _NOT_CODE.pattern, source[pos:], re.S):
+            depth += {b"{": 1, b"}": -1}.get(token.group(), 0)
+            if depth == 0:
+                break
+        end = pos + token.end()
+        if _PM_MEMBER_DESIGNATOR.search(_NOT_CODE.sub(b" ", source[pos:end])):
+            line = source.count(b"\n", 0, m.start(2)) + 1
+            column = m.start(2) - source.rfind(b"\n", 0, m.start(2))
+            out.append(Problem(shown, f"libclang crashes on this file once struct {m.group(1).decode()} is "
+                                      f"declared: the initializer of '{m.group(2).decode()}' is not analysed",
+                               line, column))
+    return tuple(out)
 
 
 class _Extractor:
@@ -1245,19 +1320,17 @@ def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns
     lines = source.split(b"\n")
     mine = copy.deepcopy(unknowns)
     undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
-    text = _as_utf8(source)
-    for _ in range(_MAX_ROUNDS):
-        try:
-            tu = _parse(path, text, mine.header(), options, _KEEP_GOING)
-        except cindex.TranslationUnitLoadError:
-            return ConfigFacts(off)
-        diagnostics = _diagnostics(tu, path)
+
+    def each(diagnostics: list[_Diagnostic]) -> None:
         for d in diagnostics:
             m = _UNDECLARED.search(d.text)
             if m and m.group(1) in defined and d.here:
                 undeclared.setdefault(m.group(1), Location(shown, d.line, d.column))
-        if not mine.learn(tu, diagnostics, lines, path):
-            break
+    try:
+        tu, _ = _rounds(path, _as_utf8(source), lines, mine, options, _KEEP_GOING, each)
+    except cindex.TranslationUnitLoadError:
+        return ConfigFacts(off)
+    unknowns.refused |= mine.refused
     unknowns.names |= mine.names - defined
     unknowns.types |= mine.types - defined
     unknowns.macros |= mine.macros
