@@ -132,10 +132,13 @@ class Step:
     """A statement of a function that drives the PM core, reduced to what matters.
 
     kind: block, if, loop, switch, case, label, goto, return, break,
-    continue, call, assign. A call records its callee, the variable its
+    continue, call, assign, declare. A call records its callee, the variable its
     result goes to and, for dpm_* calls, the PMSG_ values its message can
     have ("var:NAME" for a variable). An if records its condition as
     ("var", NAME, sense) when it tests a variable's truth, else ("text", TEXT).
+    An assign without messages gives its variable a value not known (also
+    one that a call may set through &NAME); a declare is a local variable
+    declared without an initializer, so indeterminate until set.
     """
 
     kind: str
@@ -143,6 +146,9 @@ class Step:
     name: str = ""
     result: str = ""
     messages: tuple[str, ...] = ()
+    # The variables and members (as their tokens: "si . cancelled") that a
+    # dpm_* call's message, or an assign's value, reads.
+    reads: tuple[str, ...] = ()
     cond: tuple = ()
     body: tuple["Step", ...] = ()
     orelse: tuple["Step", ...] = ()

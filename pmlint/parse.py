@@ -1064,6 +1064,10 @@ _PM_CORE_CALL = re.compile(rb"\bdpm_(?:prepare|suspend)")
 _PMSG = re.compile(r"PMSG_[A-Z]+")
 
 
+# Storage classes of a local variable that is not indeterminate until set.
+_NOT_AUTOMATIC = (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN)
+
+
 class _SequenceBuilder:
     """Reduce a function body to Steps: control flow, dpm_* calls, messages."""
 
@@ -1127,6 +1131,8 @@ class _SequenceBuilder:
                 init = [v for v in _children(var) if v.kind != CK.TYPE_REF]
                 if var.kind == CK.VAR_DECL and init:
                     out += self._assignment(var.spelling, init[-1], line)
+                elif var.kind == CK.VAR_DECL and var.storage_class not in _NOT_AUTOMATIC:
+                    out.append(Step("declare", line, name=var.spelling))
             return out
         if k == CK.BINARY_OPERATOR and self._operator(c) == "=" and len(kids) == 2:
             lhs = self._unwrap(kids[0])
@@ -1141,18 +1147,58 @@ class _SequenceBuilder:
             return inner[:-1] + [dataclasses.replace(inner[-1], result=var)] if inner else []
         msgs = self._messages(value)
         if msgs:
-            return [Step("assign", line, name=var, messages=msgs)]
-        return self._calls(value) + [Step("assign", line, name=var)]
+            return [Step("assign", line, name=var, messages=msgs, reads=self._reads(value))]
+        return self._calls(value) + [Step("assign", line, name=var, reads=self._reads(value))]
 
     def _calls(self, node) -> list[Step]:
-        """The calls in an expression, innermost first, as the program runs them."""
-        out = []
+        """The calls in an expression, innermost first, as the program runs them;
+        before them an assign of unknown value to each variable the
+        expression may set otherwise (&x passed on, x++, x += ...)."""
+        out, taken = [], []
         for c in node.walk_preorder():
             if c.kind == CK.CALL_EXPR and c.spelling:
                 args = list(c.get_arguments())
-                msgs = self._messages(args[0]) if c.spelling.startswith("dpm_") and args else ()
-                out.append(Step("call", c.location.line, name=c.spelling, messages=msgs))
-        return out[::-1]
+                msgs, reads = (), ()
+                if c.spelling.startswith("dpm_") and args:
+                    msgs, reads = self._messages(args[0]), self._reads(args[0])
+                out.append(Step("call", c.location.line, name=c.spelling, messages=msgs, reads=reads))
+            elif c.kind in (CK.UNARY_OPERATOR, CK.COMPOUND_ASSIGNMENT_OPERATOR):
+                if (root := self._modified(c)) and root not in taken:
+                    taken.append(root)
+        return [Step("assign", node.location.line, name=r) for r in taken] + out[::-1]
+
+    def _modified(self, node) -> str:
+        """The variable `&x`, `x++`, `--x` or `x op= ...` may set ("" if none)."""
+        if node.kind == CK.UNARY_OPERATOR:
+            tokens = [t.spelling for t in node.get_tokens()]
+            if not tokens or not (tokens[0] in ("&", "++", "--") or tokens[-1] in ("++", "--")):
+                return ""
+        kids = _children(node)
+        target = self._unwrap(kids[0]) if kids else None
+        while target is not None and target.kind in (CK.MEMBER_REF_EXPR, CK.ARRAY_SUBSCRIPT_EXPR):
+            inner = _children(target)
+            target = self._unwrap(inner[0]) if inner else None
+        return target.spelling if target is not None and target.kind == CK.DECL_REF_EXPR else ""
+
+    def _reads(self, node) -> tuple[str, ...]:
+        """The variables and members an expression reads, as written (their
+        tokens), outermost first; not those whose address it takes."""
+        out: list[str] = []
+
+        def visit(n) -> None:
+            n = self._unwrap(n)
+            if n.kind == CK.DECL_REF_EXPR:
+                out.append(n.spelling)
+                return
+            if n.kind == CK.MEMBER_REF_EXPR:
+                out.append(self._text(n))
+                return
+            if n.kind == CK.UNARY_OPERATOR and self._text(n).startswith("&"):
+                return
+            for k in _children(n):
+                visit(k)
+        visit(node)
+        return tuple(dict.fromkeys(out))
 
     def _condition(self, cond) -> tuple[list[Step], tuple]:
         """Steps run while evaluating a condition, and what it tests."""
