@@ -187,7 +187,9 @@ class Use:
 
 @dataclass(frozen=True)
 class ConfigFacts:
-    """A file's static functions as the compiler sees them in one configuration (PM204, PM205).
+    """A file's static functions as the compiler sees them in one configuration
+    (PM204, PM205); for a configuration of the options around the file's
+    PM-core callers (FileModel.variants), those callers too (PM401-PM404).
 
     Functions declared inline or __used are never reported unused by the
     compiler and are left out of `unused`.
@@ -198,6 +200,10 @@ class ConfigFacts:
     marked: tuple[str, ...] = ()           # static functions defined with __maybe_unused
     undefined: tuple[Use, ...] = ()        # names used undeclared, or static functions used but not defined
     called: tuple[str, ...] = ()           # names referenced in function bodies (other than their own)
+    # Each option FileModel.varied names, as this configuration sets it:
+    # "CONFIG_X" on, "!CONFIG_X" off; and the PM-core callers it compiles.
+    setting: tuple[str, ...] = ()
+    sequences: tuple[PmSequence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,15 @@ class FileModel:
     # (see parse.ParseOptions.switch_off).
     configurations: tuple[ConfigFacts, ...] = ()
     called: tuple[str, ...] = ()  # every name the file writes as a call (name then "("), sorted
+    # The CONFIG_ options the #ifs around the file's PM-core callers name,
+    # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
+    # `sequences` are the callers in that setting, and `variants` every other
+    # setting of them that the tree's Kconfig allows, each with its callers
+    # (see parse.ParseOptions.vary). Options named past the bound keep the
+    # value given: `unvaried`.
+    varied: tuple[str, ...] = ()
+    variants: tuple[ConfigFacts, ...] = ()
+    unvaried: tuple[str, ...] = ()
 
     @property
     def given(self) -> ConfigFacts:

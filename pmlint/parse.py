@@ -17,6 +17,7 @@ import ctypes
 import dataclasses
 import glob
 import hashlib
+import itertools
 import multiprocessing.util
 import os
 import re
@@ -138,6 +139,11 @@ class ParseOptions:
     # Options switched off one at a time (with what needs them), to compare
     # how the file compiles without each (PM204, PM205); headerless only.
     switch_off: tuple[str, ...] = ("CONFIG_PM_SLEEP", "CONFIG_PM")
+    # A file that drives the PM core is also parsed in every other setting
+    # of the CONFIG_ options that the #ifs around its PM-core callers name,
+    # at most this many of them (2**vary settings); the others keep the
+    # value given. 0: the configuration given only. Headerless only.
+    vary: int = 4
 
 
 @lru_cache(maxsize=1)
@@ -540,6 +546,7 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
         more["problems"] = model.problems + _refused(shown, source, unknowns.refused)
     if facts := _configurations(path, shown, source, options, unknowns):
         more["configurations"] = facts
+    more.update(_variants(path, shown, source, options, unknowns))
     return dataclasses.replace(model, **more) if more else model
 
 
@@ -1328,13 +1335,8 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
             variants.append((option, config))
     if not variants and not _MARKED_FUNCTION.search(source):
         return ()
-    defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(source)}
-    defined |= {(m.group(1) or m.group(2)).decode() for m in _TABLE_DEFINITION.finditer(source)}
-    # What the parses below learn, for the next. They parse bodies, where a
-    # made-up member used as an index or in arithmetic must stay unknown (as a
-    # void * it breaks the expression and drops the references in it): no
-    # designators as members here, they are learnt one error at a time.
-    unknowns = dataclasses.replace(copy.deepcopy(unknowns), designators=frozenset())
+    defined = _defined_names(source)
+    unknowns = _for_bodies(unknowns)
     out = [_facts(path, shown, source, dataclasses.replace(options, config=config),
                   unknowns, option, defined) for option, config in variants]
     # The options given are parsed too when there is something to compare
@@ -1347,6 +1349,106 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
     return tuple(out)
 
 
+def _defined_names(source: bytes) -> set[str]:
+    """The functions and tables the text defines, in any branch."""
+    defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(source)}
+    return defined | {(m.group(1) or m.group(2)).decode() for m in _TABLE_DEFINITION.finditer(source)}
+
+
+def _for_bodies(unknowns: _Unknowns) -> _Unknowns:
+    """What the main parse learnt, for parses of other configurations, which
+    learn on from it for the next. They parse bodies, where a made-up
+    member used as an index or in arithmetic must stay unknown (as a void *
+    it breaks the expression and drops the references in it): no
+    designators as members here, they are learnt one error at a time."""
+    return dataclasses.replace(copy.deepcopy(unknowns), designators=frozenset())
+
+
+# -- the PM-core callers in every configuration of their #ifs (PM401-PM404)
+
+# The options an #if, #ifdef, #ifndef or #elif names (IS_ENABLED(CONFIG_X)
+# and defined(CONFIG_X_MODULE) name CONFIG_X).
+_OPTION = re.compile(rb"\bCONFIG_(\w+?)(?:_MODULE)?\b")
+_FUNCTION_END = re.compile(rb"^\}", re.M)
+# A suspend step given a PMSG_ message (what makes a PmSequence), as text.
+_SUSPEND_STEP_CALL = re.compile(rb"\bdpm_(?:prepare|suspend\w*)\s*\([^;]*?\bPMSG_")
+
+
+def _caller_options(source: bytes) -> list[str]:
+    """The CONFIG_ options named by the #ifs of the blocks that overlap a
+    function calling a PM-core suspend step with a PMSG_ message, in the
+    order the text names them. A function is its text from its head to the
+    first '}' at a line start (kernel style)."""
+    spans = []
+    for m in _DEFINITION_HEAD.finditer(source):
+        end = _FUNCTION_END.search(source, m.end())
+        end = end.end() if end else len(source)
+        if _SUSPEND_STEP_CALL.search(source, m.end(), end):
+            spans.append((m.start(), end))
+    if not spans:
+        return []
+    found, open_ = [], []   # open_: [start, names] of each open block
+    for m in _DIRECTIVE.finditer(source):
+        kind = m.group(1)
+        if kind in (b"if", b"ifdef", b"ifndef"):
+            open_.append([m.start(), [m.group()]])
+        elif kind == b"elif" and open_:
+            open_[-1][1].append(m.group())
+        elif kind == b"endif" and open_:
+            start, lines = open_.pop()
+            if any(a < m.end() and start < b for a, b in spans):
+                found += [(start, o.group(1).decode()) for line in lines for o in _OPTION.finditer(line)]
+    return list(dict.fromkeys(f"CONFIG_{name}" for _, name in sorted(found)))
+
+
+def _variants(path: str, shown: str, source: bytes, options: ParseOptions,
+              unknowns: _Unknowns) -> dict:
+    """FileModel's varied, variants and unvaried: the file parsed in each
+    other setting of the options around its PM-core callers.
+
+    A setting switches an option off with what needs it (as PM205 does) and
+    on with what it needs (its Kconfig `depends on`); one the tree cannot
+    build is skipped: an option the file's build needs off, one switched on
+    that needs, or goes with, one switched off.
+    """
+    from pmlint.buildneeds import needs, requires
+    from pmlint.kconfig import switched_off, with_dependents
+    if options.flags or not options.vary or not (b"dpm_" in source and _PM_CORE_CALL.search(source)):
+        return {}
+    named = _caller_options(source)
+    if not named:
+        return {}
+    varied, unvaried = named[:options.vary], named[options.vary:]
+    given = {o.partition("=")[0].removesuffix("_MODULE") for o in options.config}
+    in_tree = path != _STDIN
+    needed = needs(path) if in_tree else frozenset()
+    settings, configs = [], set()
+    for values in itertools.product((True, False), repeat=len(varied)):
+        on = {o for o, v in zip(varied, values) if v}
+        off = set(varied) - on
+        if on == given & set(varied) or off & needed:
+            continue
+        config, wanted = options.config, set()
+        for option in sorted(off):
+            config = switched_off(config, option)
+        for option in sorted(on - given):
+            wanted |= {option} | (requires(path, option) if in_tree else frozenset())
+        if wanted & off or any(wanted & with_dependents(o) for o in off):
+            continue
+        present = {c.partition("=")[0] for c in config}
+        config += tuple(sorted(wanted - present))
+        if config not in configs:
+            configs.add(config)
+            settings.append((tuple(o if o in on else f"!{o}" for o in varied), config))
+    defined, unknowns = _defined_names(source), _for_bodies(unknowns)
+    variants = [_facts(path, shown, source, dataclasses.replace(options, config=config),
+                       unknowns, "", defined, setting) for setting, config in settings]
+    # One libclang could not parse at all is left out: what holds is said of those parsed.
+    variants = tuple(v for v in variants if v is not None)
+    return {"varied": tuple(o if o in given else f"!{o}" for o in varied),
+            "variants": variants, "unvaried": tuple(unvaried)}
+
+
 def _guard_lines(source: bytes, options: frozenset[str]) -> bool:
     """Whether an #if or #elif of the file names one of the options."""
     names = b"|".join(re.escape(o.encode()) for o in sorted(options))
@@ -1355,14 +1457,16 @@ def _guard_lines(source: bytes, options: frozenset[str]) -> bool:
 
 
 def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns: _Unknowns,
-           off: str, defined: set[str]) -> ConfigFacts:
+           off: str, defined: set[str], setting: tuple[str, ...] | None = None) -> ConfigFacts | None:
     """Parse in rounds, as the main parse does: a name nothing declares makes
     clang drop the expression or initializer around it (a call whose argument
     is a missing header's constant, a driver struct naming a table this
     configuration leaves out), and with it the references it holds.
     `unknowns` keeps what each configuration learns about names from
     elsewhere, so that the next starts from it; the file's own names are
-    declared only for the configuration that lacks them."""
+    declared only for the configuration that lacks them. With a setting
+    (FileModel.variants), also the PM-core callers; None if libclang cannot
+    parse the file then."""
     lines = source.split(b"\n")
     mine = copy.deepcopy(unknowns)
     undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
@@ -1373,16 +1477,26 @@ def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns
             if m and m.group(1) in defined and d.here:
                 undeclared.setdefault(m.group(1), Location(shown, d.line, d.column))
     try:
-        tu, _ = _rounds(path, _as_utf8(source), lines, mine, options, _KEEP_GOING, each)
+        tu, diagnostics = _rounds(path, _as_utf8(source), lines, mine, options, _KEEP_GOING, each)
     except cindex.TranslationUnitLoadError:
-        return ConfigFacts(off)
+        return ConfigFacts(off) if setting is None else None
     unknowns.refused |= mine.refused
     unknowns.names |= mine.names - defined
     unknowns.types |= mine.types - defined
     unknowns.macros |= mine.macros
     for tag, members in mine.structs.items():
         unknowns.structs.setdefault(tag, set()).update(members)
-    return _FactsWalker(path, shown, source).facts(tu, off, undeclared)
+    facts = _FactsWalker(path, shown, source).facts(tu, off, undeclared)
+    if setting is None:
+        return facts
+    # The PM-core callers of this configuration, as the main parse finds them.
+    x, main = _Extractor(path, shown, source, lines, tu, diagnostics), _main_file(tu, path)
+    builder, sequences = _SequenceBuilder(x), []
+    for cur in _children(tu.cursor, _DECLARATIONS):
+        if cur.kind == CK.FUNCTION_DECL and cur.is_definition() and _file_is(cur.location, path, main):
+            if (seq := builder.sequence(cur)) is not None:
+                sequences.append(seq)
+    return dataclasses.replace(facts, setting=setting, sequences=tuple(sequences))
 
 
 class _FactsWalker:
