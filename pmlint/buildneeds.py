@@ -78,6 +78,12 @@ def _objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def requires(path: str, option: str) -> frozenset[str]:
+    """What `option` cannot be on without, in the kernel tree around `path`
+    (its `depends on` terms and what they select; empty outside a tree)."""
+    return _depends(os.path.dirname(os.path.abspath(path)), option)
+
+
 def _depends(directory: str, option: str) -> frozenset[str]:
     """What `option` requires outright, through Kconfig: the options its
     `depends on` names and those an option it requires selects, transitively.

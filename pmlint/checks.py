@@ -6,6 +6,7 @@ from a Hit's fields by the engine.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -157,14 +158,53 @@ def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
 
 @check("pm-sequence")
 def pm_sequence(model: FileModel, match: dict) -> Iterator[Hit]:
-    """Issues of one kind found by following every path of a PM-core driver."""
+    """Issues of one kind found by following every path of a PM-core driver,
+    in every configuration parsed; each says under which settings of the
+    options varied it holds (nothing when in all of them)."""
     from pmlint.sequence import analyse
-    for seq in model.sequences:
-        for issue in analyse(seq):
-            if issue.kind == match["issue"]:
-                yield Hit(Location(seq.location.path, issue.line, 1), seq.function, {
-                    "detail": issue.detail,
-                    "path": " -> ".join(str(n) for n in issue.path)})
+    settings = [model.varied] + [v.setting for v in model.variants]
+    found: dict = {}   # (function, line, detail) -> (sequence, issue, settings it holds in)
+    for setting, sequences in zip(settings, [model.sequences] + [v.sequences for v in model.variants]):
+        for seq in sequences:
+            for issue in analyse(seq):
+                if issue.kind == match["issue"]:
+                    found.setdefault((seq.function, issue.line, issue.detail), (seq, issue, []))[2].append(setting)
+    for seq, issue, holds in found.values():
+        condition = _condition(holds, settings)
+        under = f" with {condition}" if condition else ""
+        if model.unvaried:
+            under += f" ({pmcore.listed(model.unvaried)} as given: past the options varied)"
+        yield Hit(Location(seq.location.path, issue.line, 1), seq.function, {
+            "detail": issue.detail, "under": under,
+            "path": " -> ".join(str(n) for n in issue.path)})
+
+
+def _condition(holds: list[tuple[str, ...]], every: list[tuple[str, ...]]) -> str:
+    """The settings `holds` among `every` as the fewest options' values:
+    "CONFIG_A=y", "CONFIG_A=y and CONFIG_B=n", or terms joined by "or";
+    "" when `holds` is all of them. A setting is a tuple of "CONFIG_X" (on)
+    and "!CONFIG_X" (off)."""
+    want, every = set(holds), set(every)
+    if want == every:
+        return ""
+    literals = sorted({lit for setting in every for lit in setting}, key=lambda x: (x.lstrip("!"), x[0] == "!"))
+    terms = [t for n in range(1, len(literals) + 1) for t in itertools.combinations(literals, n)
+             if len({lit.lstrip("!") for lit in t}) == n]
+
+    def matched(term) -> set:
+        return {s for s in every if set(term) <= set(s)}
+    exact = next((t for t in terms if matched(t) == want), None)
+    chosen = [exact] if exact else []
+    left = set() if exact else set(want)
+    while left:   # the fewest terms that each hold only where it holds
+        term = max((t for t in terms if matched(t) <= want), key=lambda t: (len(matched(t) & left), -len(t)))
+        chosen.append(term)
+        left -= matched(term)
+
+    def text(term) -> str:
+        return " and ".join(f"{lit[1:]}=n" if lit.startswith("!") else f"{lit}=y" for lit in term)
+    return text(chosen[0]) if len(chosen) == 1 else " or ".join(f"({text(t)})" if len(t) > 1 else text(t)
+                                                               for t in chosen)
 
 
 # -- configuration guards (PM204-PM206) ----------------------------------

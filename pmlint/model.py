@@ -135,10 +135,13 @@ class Step:
     """A statement of a function that drives the PM core, reduced to what matters.
 
     kind: block, if, loop, switch, case, label, goto, return, break,
-    continue, call, assign. A call records its callee, the variable its
+    continue, call, assign, declare. A call records its callee, the variable its
     result goes to and, for dpm_* calls, the PMSG_ values its message can
     have ("var:NAME" for a variable). An if records its condition as
     ("var", NAME, sense) when it tests a variable's truth, else ("text", TEXT).
+    An assign without messages gives its variable a value not known (also
+    one that a call may set through &NAME); a declare is a local variable
+    declared without an initializer, so indeterminate until set.
     """
 
     kind: str
@@ -146,6 +149,9 @@ class Step:
     name: str = ""
     result: str = ""
     messages: tuple[str, ...] = ()
+    # The variables and members (as their tokens: "si . cancelled") that a
+    # dpm_* call's message, or an assign's value, reads.
+    reads: tuple[str, ...] = ()
     cond: tuple = ()
     body: tuple["Step", ...] = ()
     orelse: tuple["Step", ...] = ()
@@ -184,7 +190,9 @@ class Use:
 
 @dataclass(frozen=True)
 class ConfigFacts:
-    """A file's static functions as the compiler sees them in one configuration (PM204, PM205).
+    """A file's static functions as the compiler sees them in one configuration
+    (PM204, PM205); for a configuration of the options around the file's
+    PM-core callers (FileModel.variants), those callers too (PM401-PM404).
 
     Functions declared inline or __used are never reported unused by the
     compiler and are left out of `unused`.
@@ -195,6 +203,10 @@ class ConfigFacts:
     marked: tuple[str, ...] = ()           # static functions defined with __maybe_unused
     undefined: tuple[Use, ...] = ()        # names used undeclared, or static functions used but not defined
     called: tuple[str, ...] = ()           # names referenced in function bodies (other than their own)
+    # Each option FileModel.varied names, as this configuration sets it:
+    # "CONFIG_X" on, "!CONFIG_X" off; and the PM-core callers it compiles.
+    setting: tuple[str, ...] = ()
+    sequences: tuple[PmSequence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,6 +226,15 @@ class FileModel:
     configurations: tuple[ConfigFacts, ...] = ()
     # Every name the file writes as a call (name then "("), sorted; read with the bodies.
     called: tuple[str, ...] = ()
+    # The CONFIG_ options the #ifs around the file's PM-core callers name,
+    # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
+    # `sequences` are the callers in that setting, and `variants` every other
+    # setting of them that the tree's Kconfig allows, each with its callers
+    # (see parse.ParseOptions.vary). Options named past the bound keep the
+    # value given: `unvaried`.
+    varied: tuple[str, ...] = ()
+    variants: tuple[ConfigFacts, ...] = ()
+    unvaried: tuple[str, ...] = ()
 
     @property
     def given(self) -> ConfigFacts:

@@ -17,6 +17,7 @@ import ctypes
 import dataclasses
 import glob
 import hashlib
+import itertools
 import multiprocessing.util
 import os
 import re
@@ -137,6 +138,11 @@ class ParseOptions:
     # Options switched off one at a time (with what needs them), to compare
     # how the file compiles without each (PM204, PM205); headerless only.
     switch_off: tuple[str, ...] = ("CONFIG_PM_SLEEP", "CONFIG_PM")
+    # A file that drives the PM core is also parsed in every other setting
+    # of the CONFIG_ options that the #ifs around its PM-core callers name,
+    # at most this many of them (2**vary settings); the others keep the
+    # value given. 0: the configuration given only. Headerless only.
+    vary: int = 4
 
 
 @lru_cache(maxsize=1)
@@ -238,6 +244,7 @@ class _Unknowns:
     macros: set = field(default_factory=set)     # function-like macros to expand to nothing
     declared: set = field(default_factory=set)   # names the file declares: never invented
     designators: frozenset = frozenset()          # members every made-up struct gets
+    refused: set = field(default_factory=set)     # struct tags never made up: libclang crashed on them
 
     def header(self) -> bytes:
         out = [f"#define {m}(...)" for m in sorted(self.macros)]
@@ -247,6 +254,14 @@ class _Unknowns:
         out += [f"typedef int {t};" for t in sorted(self.types - self.declared)]
         out += [f"int {n}();" for n in sorted(self.names - self.types - self.declared)]
         return ("\n".join(out) + "\n").encode()
+
+    def copy(self) -> "_Unknowns":
+        """A copy to roll back to: each set copied (copy.deepcopy cost a
+        millisecond a round)."""
+        return dataclasses.replace(
+            self, names=set(self.names), types=set(self.types), macros=set(self.macros),
+            declared=set(self.declared), refused=set(self.refused),
+            structs={tag: set(members) for tag, members in self.structs.items()})
 
     def _size(self) -> tuple:
         return (len(self.names), len(self.types), len(self.macros), len(self.declared),
@@ -272,7 +287,8 @@ class _Unknowns:
                 self.names.add(m.group(1))
             elif m := _UNKNOWN_TYPE.search(text):
                 self.types.add(m.group(1))
-            elif (m := _INCOMPLETE.search(text)) and m.group(1) not in _prelude_structs():
+            elif ((m := _INCOMPLETE.search(text)) and m.group(1) not in _prelude_structs()
+                  and m.group(1) not in self.refused):
                 self.structs.setdefault(m.group(1), set())
             elif (m := _NO_FIELD.search(text)) and m.group(2) in self.structs:
                 self.structs[m.group(2)].add(m.group(1))
@@ -296,6 +312,51 @@ def _diagnostics(tu: cindex.TranslationUnit, path: str) -> list[_Diagnostic]:
         out.append(_Diagnostic(d.spelling, d.severity >= cindex.Diagnostic.Error, here,
                                loc.line if here else 0, loc.column if here else 0))
     return out
+
+
+def _rounds(path: str, text: bytes, lines: list[bytes], unknowns: _Unknowns, options: ParseOptions,
+            flags: int, each=None) -> tuple[cindex.TranslationUnit, list[_Diagnostic]]:
+    """Parse in rounds until a round learns nothing new (`unknowns` learns in
+    place); each(diagnostics), when given, sees every round's. The last
+    round that parsed and its diagnostics.
+
+    libclang can crash on what a round declares: clang 17 and 18 crash on a
+    scalar initialised with braces whose first element is empty (`{ {}, x }`,
+    llvm-project issues 69213 and 106180), and a struct pmlint makes up has
+    every designator of the file as a `void *` member, so that
+    arch/x86/kernel/apm_32.c's `.states = { {}, {...} }` of a struct
+    cpuidle_driver crashed it. Then the struct tags the last round learnt
+    are refused (never made up: a variable of such a type keeps an
+    incomplete type, and clang drops its initializer) and the round is
+    parsed again; if that crashes too, the last round that parsed stands,
+    with the unknowns it was given. A crash in the first round raises
+    TranslationUnitLoadError.
+    """
+    good, before, retried, rounds = None, None, False, 0
+    while rounds < _MAX_ROUNDS:
+        try:
+            tu = _parse(path, text, unknowns.header(), options, flags)
+        except cindex.TranslationUnitLoadError:
+            if good is None:
+                raise
+            new = set(unknowns.structs) - set(before.structs)
+            if retried or not new:
+                refused = unknowns.refused | new
+                unknowns.__dict__.update(before.copy().__dict__)
+                unknowns.refused |= refused
+                break
+            unknowns.refused |= new
+            for tag in new:
+                del unknowns.structs[tag]
+            retried = True
+            continue
+        diagnostics = _diagnostics(tu, path)
+        if each is not None:
+            each(diagnostics)
+        good, before, rounds = (tu, diagnostics), unknowns.copy(), rounds + 1
+        if not unknowns.learn(tu, diagnostics, lines, path):
+            break
+    return good
 
 
 @lru_cache(maxsize=1)
@@ -481,19 +542,48 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     flags = _OPTIONS
     if b"dpm_" in source and _PM_CORE_CALL.search(source):   # a pattern led by \b is slow to search
         flags &= ~cindex.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
-    text = _as_utf8(source)
-    for _ in range(_MAX_ROUNDS):
-        try:
-            tu = _parse(path, text, unknowns.header(), options, flags)
-        except cindex.TranslationUnitLoadError as exc:
-            return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
-        diagnostics = _diagnostics(tu, path)
-        if not unknowns.learn(tu, diagnostics, lines, path):
-            break
+    try:
+        tu, diagnostics = _rounds(path, _as_utf8(source), lines, unknowns, options, flags)
+    except cindex.TranslationUnitLoadError as exc:
+        return FileModel(shown, problems=(Problem(shown, f"libclang could not parse the file: {exc}"),))
     undeclared = unknowns.names - unknowns.types - unknowns.declared
     model = _Extractor(path, shown, source, lines, tu, diagnostics).model(undeclared)
-    facts = _configurations(path, shown, source, options, unknowns)
-    return dataclasses.replace(model, configurations=facts) if facts else model
+    more = {}
+    if unknowns.refused:
+        more["problems"] = model.problems + _refused(shown, source, unknowns.refused)
+    if facts := _configurations(path, shown, source, options, unknowns):
+        more["configurations"] = facts
+    more.update(_variants(path, shown, source, options, unknowns))
+    return dataclasses.replace(model, **more) if more else model
+
+
+# A member a driver object's initializer sets that pmlint reads (_DRIVER_MEMBERS).
+_PM_MEMBER_DESIGNATOR = re.compile(
+    rb"\.\s*(?:pm|" + _PM_WORDS.encode() + rb"|reset_resume|suspend_late|resume_early)\s*(?==|\.)")
+
+
+def _refused(shown: str, source: bytes, tags: set[str]) -> tuple[Problem, ...]:
+    """The variables of a struct type refused after a libclang crash (see
+    _rounds) whose initializer sets a member a driver object's PM callbacks
+    are read from: clang drops it, so those are not analysed. The others
+    cannot hold a PM table or callback pmlint reads."""
+    out = []
+    names = b"|".join(re.escape(t.encode()) for t in sorted(tags))
+    head = re.compile(rb"\bstruct\s+(" + names + rb")\b[^;{}=()]*?\b([A-Za-z_]\w*)\s*(?:\[[^]]*\]\s*)*=\s*\{")
+    for m in head.finditer(source):
+        depth, pos = 0, m.end() - 1
+        for token in re.finditer(rb"[{}]|" + _NOT_CODE.pattern, source[pos:], re.S):
+            depth += {b"{": 1, b"}": -1}.get(token.group(), 0)
+            if depth == 0:
+                break
+        end = pos + token.end()
+        if _PM_MEMBER_DESIGNATOR.search(_NOT_CODE.sub(b" ", source[pos:end])):
+            line = source.count(b"\n", 0, m.start(2)) + 1
+            column = m.start(2) - source.rfind(b"\n", 0, m.start(2))
+            out.append(Problem(shown, f"libclang crashes on this file once struct {m.group(1).decode()} is "
+                                      f"declared: the initializer of '{m.group(2).decode()}' is not analysed",
+                               line, column))
+    return tuple(out)
 
 
 class _Extractor:
@@ -962,6 +1052,10 @@ _PM_CORE_CALL = re.compile(rb"\bdpm_(?:prepare|suspend)")
 _PMSG = re.compile(r"PMSG_[A-Z]+")
 
 
+# Storage classes of a local variable that is not indeterminate until set.
+_NOT_AUTOMATIC = (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN)
+
+
 class _SequenceBuilder:
     """Reduce a function body to Steps: control flow, dpm_* calls, messages."""
 
@@ -1025,6 +1119,8 @@ class _SequenceBuilder:
                 init = [v for v in _children(var) if v.kind != CK.TYPE_REF]
                 if var.kind == CK.VAR_DECL and init:
                     out += self._assignment(var.spelling, init[-1], line)
+                elif var.kind == CK.VAR_DECL and var.storage_class not in _NOT_AUTOMATIC:
+                    out.append(Step("declare", line, name=var.spelling))
             return out
         if k == CK.BINARY_OPERATOR and self._operator(c) == "=" and len(kids) == 2:
             lhs = self._unwrap(kids[0])
@@ -1039,18 +1135,58 @@ class _SequenceBuilder:
             return inner[:-1] + [dataclasses.replace(inner[-1], result=var)] if inner else []
         msgs = self._messages(value)
         if msgs:
-            return [Step("assign", line, name=var, messages=msgs)]
-        return self._calls(value) + [Step("assign", line, name=var)]
+            return [Step("assign", line, name=var, messages=msgs, reads=self._reads(value))]
+        return self._calls(value) + [Step("assign", line, name=var, reads=self._reads(value))]
 
     def _calls(self, node) -> list[Step]:
-        """The calls in an expression, innermost first, as the program runs them."""
-        out = []
+        """The calls in an expression, innermost first, as the program runs them;
+        before them an assign of unknown value to each variable the
+        expression may set otherwise (&x passed on, x++, x += ...)."""
+        out, taken = [], []
         for c in node.walk_preorder():
             if c.kind == CK.CALL_EXPR and c.spelling:
                 args = list(c.get_arguments())
-                msgs = self._messages(args[0]) if c.spelling.startswith("dpm_") and args else ()
-                out.append(Step("call", c.location.line, name=c.spelling, messages=msgs))
-        return out[::-1]
+                msgs, reads = (), ()
+                if c.spelling.startswith("dpm_") and args:
+                    msgs, reads = self._messages(args[0]), self._reads(args[0])
+                out.append(Step("call", c.location.line, name=c.spelling, messages=msgs, reads=reads))
+            elif c.kind in (CK.UNARY_OPERATOR, CK.COMPOUND_ASSIGNMENT_OPERATOR):
+                if (root := self._modified(c)) and root not in taken:
+                    taken.append(root)
+        return [Step("assign", node.location.line, name=r) for r in taken] + out[::-1]
+
+    def _modified(self, node) -> str:
+        """The variable `&x`, `x++`, `--x` or `x op= ...` may set ("" if none)."""
+        if node.kind == CK.UNARY_OPERATOR:
+            tokens = [t.spelling for t in node.get_tokens()]
+            if not tokens or not (tokens[0] in ("&", "++", "--") or tokens[-1] in ("++", "--")):
+                return ""
+        kids = _children(node)
+        target = self._unwrap(kids[0]) if kids else None
+        while target is not None and target.kind in (CK.MEMBER_REF_EXPR, CK.ARRAY_SUBSCRIPT_EXPR):
+            inner = _children(target)
+            target = self._unwrap(inner[0]) if inner else None
+        return target.spelling if target is not None and target.kind == CK.DECL_REF_EXPR else ""
+
+    def _reads(self, node) -> tuple[str, ...]:
+        """The variables and members an expression reads, as written (their
+        tokens), outermost first; not those whose address it takes."""
+        out: list[str] = []
+
+        def visit(n) -> None:
+            n = self._unwrap(n)
+            if n.kind == CK.DECL_REF_EXPR:
+                out.append(n.spelling)
+                return
+            if n.kind == CK.MEMBER_REF_EXPR:
+                out.append(self._text(n))
+                return
+            if n.kind == CK.UNARY_OPERATOR and self._text(n).startswith("&"):
+                return
+            for k in _children(n):
+                visit(k)
+        visit(node)
+        return tuple(dict.fromkeys(out))
 
     def _condition(self, cond) -> tuple[list[Step], tuple]:
         """Steps run while evaluating a condition, and what it tests."""
@@ -1180,13 +1316,8 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
             variants.append((option, config))
     if not variants and not _MARKED_FUNCTION.search(source):
         return ()
-    defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(source)}
-    defined |= {(m.group(1) or m.group(2)).decode() for m in _TABLE_DEFINITION.finditer(source)}
-    # What the parses below learn, for the next. They parse bodies, where a
-    # made-up member used as an index or in arithmetic must stay unknown (as a
-    # void * it breaks the expression and drops the references in it): no
-    # designators as members here, they are learnt one error at a time.
-    unknowns = dataclasses.replace(copy.deepcopy(unknowns), designators=frozenset())
+    defined = _defined_names(source)
+    unknowns = _for_bodies(unknowns)
     out = [_facts(path, shown, source, dataclasses.replace(options, config=config),
                   unknowns, option, defined) for option, config in variants]
     # The options given are parsed too when there is something to compare
@@ -1199,6 +1330,106 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
     return tuple(out)
 
 
+def _defined_names(source: bytes) -> set[str]:
+    """The functions and tables the text defines, in any branch."""
+    defined = {m.group(1).decode() for m in _DEFINITION_HEAD.finditer(source)}
+    return defined | {(m.group(1) or m.group(2)).decode() for m in _TABLE_DEFINITION.finditer(source)}
+
+
+def _for_bodies(unknowns: _Unknowns) -> _Unknowns:
+    """What the main parse learnt, for parses of other configurations, which
+    learn on from it for the next. They parse bodies, where a made-up
+    member used as an index or in arithmetic must stay unknown (as a void *
+    it breaks the expression and drops the references in it): no
+    designators as members here, they are learnt one error at a time."""
+    return dataclasses.replace(copy.deepcopy(unknowns), designators=frozenset())
+
+
+# -- the PM-core callers in every configuration of their #ifs (PM401-PM404)
+
+# The options an #if, #ifdef, #ifndef or #elif names (IS_ENABLED(CONFIG_X)
+# and defined(CONFIG_X_MODULE) name CONFIG_X).
+_OPTION = re.compile(rb"\bCONFIG_(\w+?)(?:_MODULE)?\b")
+_FUNCTION_END = re.compile(rb"^\}", re.M)
+# A suspend step given a PMSG_ message (what makes a PmSequence), as text.
+_SUSPEND_STEP_CALL = re.compile(rb"\bdpm_(?:prepare|suspend\w*)\s*\([^;]*?\bPMSG_")
+
+
+def _caller_options(source: bytes) -> list[str]:
+    """The CONFIG_ options named by the #ifs of the blocks that overlap a
+    function calling a PM-core suspend step with a PMSG_ message, in the
+    order the text names them. A function is its text from its head to the
+    first '}' at a line start (kernel style)."""
+    spans = []
+    for m in _DEFINITION_HEAD.finditer(source):
+        end = _FUNCTION_END.search(source, m.end())
+        end = end.end() if end else len(source)
+        if _SUSPEND_STEP_CALL.search(source, m.end(), end):
+            spans.append((m.start(), end))
+    if not spans:
+        return []
+    found, open_ = [], []   # open_: [start, names] of each open block
+    for m in _DIRECTIVE.finditer(source):
+        kind = m.group(1)
+        if kind in (b"if", b"ifdef", b"ifndef"):
+            open_.append([m.start(), [m.group()]])
+        elif kind == b"elif" and open_:
+            open_[-1][1].append(m.group())
+        elif kind == b"endif" and open_:
+            start, lines = open_.pop()
+            if any(a < m.end() and start < b for a, b in spans):
+                found += [(start, o.group(1).decode()) for line in lines for o in _OPTION.finditer(line)]
+    return list(dict.fromkeys(f"CONFIG_{name}" for _, name in sorted(found)))
+
+
+def _variants(path: str, shown: str, source: bytes, options: ParseOptions,
+              unknowns: _Unknowns) -> dict:
+    """FileModel's varied, variants and unvaried: the file parsed in each
+    other setting of the options around its PM-core callers.
+
+    A setting switches an option off with what needs it (as PM205 does) and
+    on with what it needs (its Kconfig `depends on`); one the tree cannot
+    build is skipped: an option the file's build needs off, one switched on
+    that needs, or goes with, one switched off.
+    """
+    from pmlint.buildneeds import needs, requires
+    from pmlint.kconfig import switched_off, with_dependents
+    if options.flags or not options.vary or not (b"dpm_" in source and _PM_CORE_CALL.search(source)):
+        return {}
+    named = _caller_options(source)
+    if not named:
+        return {}
+    varied, unvaried = named[:options.vary], named[options.vary:]
+    given = {o.partition("=")[0].removesuffix("_MODULE") for o in options.config}
+    in_tree = path != _STDIN
+    needed = needs(path) if in_tree else frozenset()
+    settings, configs = [], set()
+    for values in itertools.product((True, False), repeat=len(varied)):
+        on = {o for o, v in zip(varied, values) if v}
+        off = set(varied) - on
+        if on == given & set(varied) or off & needed:
+            continue
+        config, wanted = options.config, set()
+        for option in sorted(off):
+            config = switched_off(config, option)
+        for option in sorted(on - given):
+            wanted |= {option} | (requires(path, option) if in_tree else frozenset())
+        if wanted & off or any(wanted & with_dependents(o) for o in off):
+            continue
+        present = {c.partition("=")[0] for c in config}
+        config += tuple(sorted(wanted - present))
+        if config not in configs:
+            configs.add(config)
+            settings.append((tuple(o if o in on else f"!{o}" for o in varied), config))
+    defined, unknowns = _defined_names(source), _for_bodies(unknowns)
+    variants = [_facts(path, shown, source, dataclasses.replace(options, config=config),
+                       unknowns, "", defined, setting) for setting, config in settings]
+    # One libclang could not parse at all is left out: what holds is said of those parsed.
+    variants = tuple(v for v in variants if v is not None)
+    return {"varied": tuple(o if o in given else f"!{o}" for o in varied),
+            "variants": variants, "unvaried": tuple(unvaried)}
+
+
 def _guard_lines(source: bytes, options: frozenset[str]) -> bool:
     """Whether an #if or #elif of the file names one of the options."""
     names = b"|".join(re.escape(o.encode()) for o in sorted(options))
@@ -1207,36 +1438,46 @@ def _guard_lines(source: bytes, options: frozenset[str]) -> bool:
 
 
 def _facts(path: str, shown: str, source: bytes, options: ParseOptions, unknowns: _Unknowns,
-           off: str, defined: set[str]) -> ConfigFacts:
+           off: str, defined: set[str], setting: tuple[str, ...] | None = None) -> ConfigFacts | None:
     """Parse in rounds, as the main parse does: a name nothing declares makes
     clang drop the expression or initializer around it (a call whose argument
     is a missing header's constant, a driver struct naming a table this
     configuration leaves out), and with it the references it holds.
     `unknowns` keeps what each configuration learns about names from
     elsewhere, so that the next starts from it; the file's own names are
-    declared only for the configuration that lacks them."""
+    declared only for the configuration that lacks them. With a setting
+    (FileModel.variants), also the PM-core callers; None if libclang cannot
+    parse the file then."""
     lines = source.split(b"\n")
     mine = copy.deepcopy(unknowns)
     undeclared: dict[str, Location] = {}   # a name the file defines -> its first use
-    text = _as_utf8(source)
-    for _ in range(_MAX_ROUNDS):
-        try:
-            tu = _parse(path, text, mine.header(), options, _KEEP_GOING)
-        except cindex.TranslationUnitLoadError:
-            return ConfigFacts(off)
-        diagnostics = _diagnostics(tu, path)
+
+    def each(diagnostics: list[_Diagnostic]) -> None:
         for d in diagnostics:
             m = _UNDECLARED.search(d.text)
             if m and m.group(1) in defined and d.here:
                 undeclared.setdefault(m.group(1), Location(shown, d.line, d.column))
-        if not mine.learn(tu, diagnostics, lines, path):
-            break
+    try:
+        tu, diagnostics = _rounds(path, _as_utf8(source), lines, mine, options, _KEEP_GOING, each)
+    except cindex.TranslationUnitLoadError:
+        return ConfigFacts(off) if setting is None else None
+    unknowns.refused |= mine.refused
     unknowns.names |= mine.names - defined
     unknowns.types |= mine.types - defined
     unknowns.macros |= mine.macros
     for tag, members in mine.structs.items():
         unknowns.structs.setdefault(tag, set()).update(members)
-    return _FactsWalker(path, shown, source).facts(tu, off, undeclared)
+    facts = _FactsWalker(path, shown, source).facts(tu, off, undeclared)
+    if setting is None:
+        return facts
+    # The PM-core callers of this configuration, as the main parse finds them.
+    x, main = _Extractor(path, shown, source, lines, tu, diagnostics), _main_file(tu, path)
+    builder, sequences = _SequenceBuilder(x), []
+    for cur in _children(tu.cursor, _DECLARATIONS):
+        if cur.kind == CK.FUNCTION_DECL and cur.is_definition() and _file_is(cur.location, path, main):
+            if (seq := builder.sequence(cur)) is not None:
+                sequences.append(seq)
+    return dataclasses.replace(facts, setting=setting, sequences=tuple(sequences))
 
 
 class _FactsWalker:

@@ -3,9 +3,9 @@
 A function's Steps are compiled to a small flow graph and walked depth-first
 with a symbolic state: the suspend steps in effect (a stack), what is known
 of variables holding a step's result, the PMSG_ values held in message
-variables, and conditions already decided on this path (the same test taken
-twice is taken the same way). Every (node, state) is visited once, so loops
-and gotos terminate.
+variables, conditions already decided on this path (the same test taken
+twice is taken the same way), and the local variables not set yet. Every
+(node, state) is visited once, so loops and gotos terminate.
 
 The PM core's contract on failure (drivers/base/power/main.c):
 dpm_prepare, dpm_suspend and so dpm_suspend_start leave their work in place
@@ -15,6 +15,8 @@ caller must then skip their resume step.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,7 +33,7 @@ RESUME_STEPS = {v: k for k, v in UNDO.items()}
 # Which message may undo which (include/linux/pm.h, PM_EVENT_*).
 FOLLOWS = {
     "PMSG_FREEZE": {"PMSG_THAW", "PMSG_RESTORE", "PMSG_RECOVER"},
-    "PMSG_QUIESCE": {"PMSG_RECOVER"},
+    "PMSG_QUIESCE": {"PMSG_RECOVER", "PMSG_RESTORE"},
     "PMSG_HIBERNATE": {"PMSG_RESTORE"},
     "PMSG_SUSPEND": {"PMSG_RESUME"},
 }
@@ -41,7 +43,7 @@ _MAX_STATES = 200_000
 
 @dataclass(frozen=True)
 class Issue:
-    kind: str          # "not-undone", "message", "order"
+    kind: str          # "not-undone", "message", "order", "undefined"
     line: int          # where to report it
     detail: str
     path: tuple[int, ...]   # lines of the dpm_* calls and branches taken
@@ -110,7 +112,7 @@ class _Compiler:
             self.emit("goto", s.line, s.name)
         elif s.kind == "return":
             self.emit("return", s.line)
-        elif s.kind in ("call", "assign"):
+        elif s.kind in ("call", "assign", "declare"):
             self.emit(s.kind, s.line, s)
 
     def finish(self, end_line: int) -> list[list]:
@@ -129,6 +131,8 @@ class _State:
     results: frozenset = frozenset()    # (variable, "ok" | "failed")
     messages: frozenset = frozenset()   # (variable, PMSG_ values)
     decided: frozenset = frozenset()    # (condition text, taken)
+    unset: frozenset = frozenset()      # local variables (and members) not set on this path
+    partial: frozenset = frozenset()    # members set of a variable in unset
 
     def with_result(self, var: str, outcome: str | None) -> "_State":
         """`var` now holds a step's outcome (or something unknown): forget old tests of it."""
@@ -136,11 +140,51 @@ class _State:
         if var and outcome:
             results |= {(var, outcome)}
         decided = frozenset(d for d in self.decided if d[0] != var)
-        return _State(self.stack, results, self.messages, decided)
+        return dataclasses.replace(self, results=results, decided=decided)
 
     def decide(self, key: str, truth: bool) -> "_State":
         decided = frozenset(d for d in self.decided if d[0] != key) | {(key, truth)}
-        return _State(self.stack, self.results, self.messages, decided)
+        return dataclasses.replace(self, decided=decided)
+
+    def declared(self, var: str) -> "_State":
+        """A local variable declared without an initializer: indeterminate."""
+        return dataclasses.replace(
+            self, unset=frozenset(k for k in self.unset if _root(k) != var) | {var},
+            partial=frozenset(k for k in self.partial if _root(k) != var))
+
+    def assigned(self, name: str, reads: tuple[str, ...] = ()) -> "_State":
+        """`name` (a variable or a member) is set; from a value that reads
+        something not set, it stays not set."""
+        key = _key(name)
+        if not key or not self.unset:   # the usual case: nothing to track
+            return self
+        root = _root(key)
+        unset, partial = self.unset - {key}, self.partial
+        if key == root:
+            unset = frozenset(k for k in unset if _root(k) != root)
+            partial = frozenset(k for k in partial if _root(k) != root)
+        elif root in unset:
+            partial |= {key}
+        if any(self.undefined(r) for r in reads):
+            unset |= {key}
+        return dataclasses.replace(self, unset=unset, partial=partial)
+
+    def undefined(self, name: str) -> bool:
+        """Whether reading `name` reads what nothing has set on this path."""
+        key = _key(name)
+        if key in self.unset:
+            return True
+        return _root(key) in self.unset and not any(
+            key == p or key.startswith(p + ".") for p in self.partial)
+
+
+def _key(name: str) -> str:
+    """A variable or member as the walk knows it: "si . cancelled" is si.cancelled, p->x is p.x."""
+    return re.sub(r"\s+", "", name).replace("->", ".")
+
+
+def _root(key: str) -> str:
+    return re.split(r"[.\[]", key, maxsplit=1)[0]
 
 
 def _resolve(messages: tuple[str, ...], state: _State) -> tuple[str, ...] | None:
@@ -169,9 +213,12 @@ def analyse(seq: PmSequence) -> tuple[Issue, ...]:
         issues.setdefault((kind, line, detail), Issue(kind, line, detail, path))
 
     seen: set = set()
-    work = [(0, _State(), ())]
+    # (pc, state, path, failed): path, the lines of the dpm_* calls and
+    # branches taken; failed, the suspend steps that failed on it, whose
+    # results the program tests (one path per state: a witness).
+    work = [(0, _State(), (), ())]
     while work and len(seen) < _MAX_STATES:
-        pc, state, path = work.pop()
+        pc, state, path, failed = work.pop()
         if (pc, state) in seen:
             continue
         seen.add((pc, state))
@@ -183,26 +230,29 @@ def analyse(seq: PmSequence) -> tuple[Issue, ...]:
                        path + (line,))
             continue
         if op == "jump":
-            work.append((code[pc][2], state, path))
+            work.append((code[pc][2], state, path, failed))
         elif op == "fork":
-            work += [(t, state, path) for t in code[pc][2]]
+            work += [(t, state, path, failed) for t in code[pc][2]]
         elif op == "branch":
             cond, yes, no = code[pc][2], code[pc][3], code[pc][4]
             for truth in _truths(cond, state):
                 taken = truth if cond[0] == "text" else truth == cond[2]
-                work.append((yes if taken else no, state.decide(cond[1], truth), path + (line,)))
+                work.append((yes if taken else no, state.decide(cond[1], truth), path + (line,),
+                             failed))
         elif op == "assign":
             s: Step = code[pc][2]
             kept = frozenset(m for m in state.messages if m[0] != s.name)
             msgs = _resolve(s.messages, state) if s.messages else None
             if msgs:
                 kept |= {(s.name, msgs)}
-            nxt = _State(state.stack, state.results, kept, state.decided).with_result(s.name, None)
-            work.append((pc + 1, nxt, path))
+            nxt = dataclasses.replace(state, messages=kept).assigned(s.name, s.reads)
+            work.append((pc + 1, nxt.with_result(s.name, None), path, failed))
+        elif op == "declare":
+            work.append((pc + 1, state.declared(code[pc][2].name), path, failed))
         elif op == "call":
-            work += _call(code[pc][2], state, path, pc, report)
+            work += _call(code[pc][2], state, path, failed, pc, report)
         else:
-            work.append((pc + 1, state, path))
+            work.append((pc + 1, state, path, failed))
     return tuple(sorted(issues.values(), key=lambda i: (i.line, i.kind, i.detail)))
 
 
@@ -219,16 +269,19 @@ def _truths(cond: tuple, state: _State) -> tuple[bool, ...]:
     return (True, False)
 
 
-def _call(s: Step, state: _State, path, pc: int, report) -> list:
+def _call(s: Step, state: _State, path, failed, pc: int, report) -> list:
     line = s.line
+    if s.result and s.result != "$cond":
+        state = state.assigned(s.result)
     if s.name in UNDO:
         # The step may succeed or fail; the program tells the two apart
         # through the variable its result went to.
         opened = _Open(s.name, line, s.messages)
-        ok = _State(state.stack + (opened,), state.results, state.messages, state.decided)
-        failed = ok if s.name not in SELF_UNDOING else state
-        return [(pc + 1, ok.with_result(s.result, "ok"), path + (line,)),
-                (pc + 1, failed.with_result(s.result, "failed"), path + (line,))]
+        ok = dataclasses.replace(state, stack=state.stack + (opened,))
+        down = ok if s.name not in SELF_UNDOING else state
+        return [(pc + 1, ok.with_result(s.result, "ok"), path + (line,), failed),
+                (pc + 1, down.with_result(s.result, "failed"), path + (line,),
+                 failed + ((s.name, line),) if s.result else failed)]
     if s.name in RESUME_STEPS:
         wanted = RESUME_STEPS[s.name]
         stack = list(state.stack)
@@ -245,9 +298,22 @@ def _call(s: Step, state: _State, path, pc: int, report) -> list:
                        f"(line {state.stack[-1].line}): resume steps must run in reverse order",
                        path + (line,))
             _check_messages(opened, s, state, path, report)
-        nxt = _State(tuple(stack), state.results, state.messages, state.decided)
-        return [(pc + 1, nxt.with_result(s.result, None), path + (line,))]
-    return [(pc + 1, state.with_result(s.result, None), path)]
+        _check_defined(s, state, path, failed, report)
+        nxt = dataclasses.replace(state, stack=tuple(stack))
+        return [(pc + 1, nxt.with_result(s.result, None), path + (line,), failed)]
+    return [(pc + 1, state.with_result(s.result, None), path, failed)]
+
+
+def _check_defined(s: Step, state: _State, path, failed, report) -> None:
+    """The message of a resume step reads nothing that is not set on this path."""
+    for name in s.reads:
+        if state.undefined(name):
+            key = _key(name)
+            what = f"its message {key}" if f"var:{name}" in s.messages else f"a message chosen by {key}"
+            where = (f"when {failed[-1][0]}() at line {failed[-1][1]} fails" if failed
+                     else "on this path")
+            report("undefined", s.line, f"{s.name}() at line {s.line} gets {what}, which is not "
+                   f"set {where}", path + (s.line,))
 
 
 def _check_messages(opened: _Open, s: Step, state: _State, path, report) -> None:
