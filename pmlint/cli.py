@@ -38,6 +38,9 @@ def _lint_parser() -> argparse.ArgumentParser:
     ap.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     ap.add_argument("--write-baseline", metavar="FILE",
                     help="record the current findings in FILE and exit 0")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="no summary line (text format: files checked, tables, findings, "
+                         "files not analysed, on stderr) and no notes about the options")
     ap.add_argument("--exit-zero", action="store_true",
                     help="exit 0 even when there are findings (errors still exit 2)")
     ap.add_argument("--html", metavar="FILE",
@@ -221,6 +224,7 @@ def _lint(argv: list[str]) -> int:
                   flush=True)
         report.findings += result.findings
         report.tables += result.model.tables
+        report.not_analysed += bool(result.model.problems)
         if keep_sources and result.source is not None:
             report.sources[result.model.path] = result.lines
     report.errors[:0] = [{"path": p.path, "message": p.reason} for p in problems]
@@ -233,7 +237,9 @@ def _lint(argv: list[str]) -> int:
     report.findings = apply_config(report.findings, cfg)
     if args.baseline:
         known = baseline.load(args.baseline)
-        report.findings = [f for f in report.findings if f.fingerprint not in known]
+        kept = [f for f in report.findings if f.fingerprint not in known]
+        report.in_baseline = len(report.findings) - len(kept)
+        report.findings = kept
     report.seconds = time.monotonic() - start
     report.sort()
     if args.write_baseline:
@@ -245,6 +251,8 @@ def _lint(argv: list[str]) -> int:
     for e in report.errors:
         print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
     _emit(args.format, report)
+    if args.format == "text" and not args.quiet:
+        print(report.summary(), file=sys.stderr)
     if args.html and not _write_html(args.html, report):
         return EXIT_ERROR
     if report.errors:
