@@ -83,19 +83,36 @@ def _lint_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class _Macro(argparse.Action):
+    """-D and -U into one list, in the order given: cc applies them so."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), (self.const, values)])
+
+
 def _config_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--kconfig", metavar="FILE",
                     help="take enabled CONFIG_ options from a kernel .config instead of the "
                          f"default ({', '.join(DEFAULT_CONFIG)})")
-    ap.add_argument("-D", "--enable", action="append", default=[], metavar="CONFIG_X",
-                    help="treat CONFIG_X as enabled (=y)")
-    ap.add_argument("-U", "--disable", action="append", default=[], metavar="CONFIG_X",
-                    help="treat CONFIG_X as disabled")
+    ap.set_defaults(macros=[])
+    ap.add_argument("-D", "--define", "--enable", action=_Macro, const="-D", dest="macros",
+                    metavar="NAME[=VALUE]",
+                    help="define a macro, as cc does (CONFIG_X for a Kconfig option, "
+                         "FOO_PM for a driver's own flag)")
+    ap.add_argument("-U", "--undefine", "--disable", action=_Macro, const="-U", dest="macros",
+                    metavar="NAME",
+                    help="undefine a macro, as cc does; -U CONFIG_X also switches off the "
+                         "options that cannot be on without it (CONFIG_PM takes CONFIG_PM_SLEEP "
+                         "and the rest of kernel/power/Kconfig's)")
 
 
 def _parse_options(args) -> ParseOptions:
     base = tuple(read_dotconfig(args.kconfig)) if args.kconfig else DEFAULT_CONFIG
-    return ParseOptions(config=resolve(base, args.enable, args.disable))
+    config, notes = resolve(base, args.macros)
+    if not getattr(args, "quiet", False):
+        for note in notes:
+            print(f"pmlint: note: {note}", file=sys.stderr)
+    return ParseOptions(config=config)
 
 
 def main(argv: list[str] | None = None) -> int:
