@@ -37,7 +37,10 @@ def _lint_parser() -> argparse.ArgumentParser:
                          "pyproject.toml, found by walking up from the first PATH)")
     ap.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     ap.add_argument("--write-baseline", metavar="FILE",
-                    help="record the current findings in FILE and exit 0")
+                    help="record the current findings in FILE and exit 0; their paths are "
+                         "relative to the project root (the top of the git work tree, else the "
+                         "configuration file's folder, else the current one), so any spelling "
+                         "of a PATH matches them")
     ap.add_argument("-q", "--quiet", action="store_true",
                     help="no summary line (text format: files checked, tables, findings, "
                          "files not analysed, on stderr) and no notes about the options")
@@ -252,15 +255,16 @@ def _lint(argv: list[str]) -> int:
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     report.findings = apply_config(report.findings, cfg)
+    place = _baseline_place(args, paths, cfg) if args.baseline or args.write_baseline else None
     if args.baseline:
         known = baseline.load(args.baseline)
-        kept = [f for f in report.findings if f.fingerprint not in known]
+        kept = [f for f in report.findings if not known.holds(f, place)]
         report.in_baseline = len(report.findings) - len(kept)
         report.findings = kept
     report.seconds = time.monotonic() - start
     report.sort()
     if args.write_baseline:
-        baseline.write(args.write_baseline, report.findings)
+        baseline.write(args.write_baseline, report.findings, place)
         print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
               file=sys.stderr)
         return EXIT_ERROR if report.errors else EXIT_CLEAN
@@ -275,6 +279,13 @@ def _lint(argv: list[str]) -> int:
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _baseline_place(args, paths: list[str], cfg: Config) -> baseline.Place:
+    """Baseline paths are relative to the project root, whatever the spelling of PATH."""
+    if args.patch or args.git:   # the findings' paths are relative to --tree
+        return baseline.Place(baseline.project_root(args.tree, cfg.source), args.tree)
+    return baseline.Place(baseline.project_root(paths[0] if paths else ".", cfg.source))
 
 
 def _counted(files, report: Report):
