@@ -705,7 +705,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     tree = os.path.abspath(args.tree)
     digest = _snapshot()
-    options = ParseOptions(config=resolve(DEFAULT_CONFIG, [], []), switch_off=())
+    options = ParseOptions(config=resolve(DEFAULT_CONFIG, [])[0], switch_off=())
 
     targets, skipped, parsed = choose(tree, args.limit, args.jobs, options)
     mirror = tempfile.mkdtemp(prefix="seed_defects_", dir="/tmp")

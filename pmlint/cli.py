@@ -38,7 +38,13 @@ def _lint_parser() -> argparse.ArgumentParser:
                          "pyproject.toml, found by walking up from the first PATH)")
     ap.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     ap.add_argument("--write-baseline", metavar="FILE",
-                    help="record the current findings in FILE and exit 0")
+                    help="record the current findings in FILE and exit 0; their paths are "
+                         "relative to the project root (the top of the git work tree, else the "
+                         "configuration file's folder, else the current one), so any spelling "
+                         "of a PATH matches them")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="no summary line (text format: files checked, tables, findings, "
+                         "files not analysed, on stderr) and no notes about the options")
     ap.add_argument("--exit-zero", action="store_true",
                     help="exit 0 even when there are findings (errors still exit 2)")
     ap.add_argument("--html", metavar="FILE",
@@ -81,19 +87,36 @@ def _lint_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class _Macro(argparse.Action):
+    """-D and -U into one list, in the order given: cc applies them so."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), (self.const, values)])
+
+
 def _config_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--kconfig", metavar="FILE",
                     help="take enabled CONFIG_ options from a kernel .config instead of the "
                          f"default ({', '.join(DEFAULT_CONFIG)})")
-    ap.add_argument("-D", "--enable", action="append", default=[], metavar="CONFIG_X",
-                    help="treat CONFIG_X as enabled (=y)")
-    ap.add_argument("-U", "--disable", action="append", default=[], metavar="CONFIG_X",
-                    help="treat CONFIG_X as disabled")
+    ap.set_defaults(macros=[])
+    ap.add_argument("-D", "--define", "--enable", action=_Macro, const="-D", dest="macros",
+                    metavar="NAME[=VALUE]",
+                    help="define a macro, as cc does (CONFIG_X for a Kconfig option, "
+                         "FOO_PM for a driver's own flag)")
+    ap.add_argument("-U", "--undefine", "--disable", action=_Macro, const="-U", dest="macros",
+                    metavar="NAME",
+                    help="undefine a macro, as cc does; -U CONFIG_X also switches off the "
+                         "options that cannot be on without it (CONFIG_PM takes CONFIG_PM_SLEEP "
+                         "and the rest of kernel/power/Kconfig's)")
 
 
 def _parse_options(args) -> ParseOptions:
     base = tuple(read_dotconfig(args.kconfig)) if args.kconfig else DEFAULT_CONFIG
-    return ParseOptions(config=resolve(base, args.enable, args.disable))
+    config, notes = resolve(base, args.macros)
+    if not getattr(args, "quiet", False):
+        for note in notes:
+            print(f"pmlint: note: {note}", file=sys.stderr)
+    return ParseOptions(config=config)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +245,7 @@ def _lint(argv: list[str]) -> int:
                   flush=True)
         report.findings += result.findings
         report.tables += result.model.tables
+        report.not_analysed += bool(result.model.problems)
         if keep_sources and result.source is not None:
             report.sources[result.model.path] = result.lines
     report.errors[:0] = [{"path": p.path, "message": p.reason} for p in problems]
@@ -232,13 +256,16 @@ def _lint(argv: list[str]) -> int:
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     report.findings = apply_config(report.findings, cfg)
+    place = _baseline_place(args, paths, cfg) if args.baseline or args.write_baseline else None
     if args.baseline:
         known = baseline.load(args.baseline)
-        report.findings = [f for f in report.findings if f.fingerprint not in known]
+        kept = [f for f in report.findings if not known.holds(f, place)]
+        report.in_baseline = len(report.findings) - len(kept)
+        report.findings = kept
     report.seconds = time.monotonic() - start
     report.sort()
     if args.write_baseline:
-        baseline.write(args.write_baseline, report.findings)
+        baseline.write(args.write_baseline, report.findings, place)
         print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
               file=sys.stderr)
         return EXIT_ERROR if report.errors else EXIT_CLEAN
@@ -247,11 +274,20 @@ def _lint(argv: list[str]) -> int:
     for e in report.errors:
         print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
     _emit(args.format, report)
+    if args.format == "text" and not args.quiet:
+        print(report.summary(), file=sys.stderr)
     if args.html and not _write_html(args.html, report):
         return EXIT_ERROR
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _baseline_place(args, paths: list[str], cfg: Config) -> baseline.Place:
+    """Baseline paths are relative to the project root, whatever the spelling of PATH."""
+    if args.patch or args.git:   # the findings' paths are relative to --tree
+        return baseline.Place(baseline.project_root(args.tree, cfg.source), args.tree)
+    return baseline.Place(baseline.project_root(paths[0] if paths else ".", cfg.source))
 
 
 def _counted(files, report: Report):

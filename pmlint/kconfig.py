@@ -1,4 +1,5 @@
-"""Which CONFIG_ options the preprocessor sees as enabled."""
+"""Which macros the preprocessor sees: CONFIG_ options from a .config or the
+defaults, then -D and -U as cc takes them."""
 from __future__ import annotations
 
 import re
@@ -33,11 +34,58 @@ def read_dotconfig(path: str) -> list[str]:
     return options
 
 
-def resolve(base: tuple[str, ...], enable: list[str], disable: list[str]) -> tuple[str, ...]:
-    opts = [o if o.startswith("CONFIG_") else "CONFIG_" + o for o in enable]
-    off = {o if o.startswith("CONFIG_") else "CONFIG_" + o for o in disable}
-    merged = [o for o in list(base) + opts if o.partition("=")[0] not in off]
-    return tuple(dict.fromkeys(merged))
+# -D NAME, -D NAME=VALUE, -D 'NAME(ARGS)=BODY'; -U NAME (as cc takes them).
+_DEFINE = re.compile(r"([A-Za-z_]\w*)(?:\([\w\s,.]*\))?(?:=[^\n]*)?")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def resolve(base: tuple[str, ...], macros: list[tuple[str, str]]) -> tuple[tuple[str, ...], list[str]]:
+    """The macros the preprocessor sees: base, then each ("-D", text) or
+    ("-U", name) in the order given, as cc applies them; and notes for the user.
+
+    Any macro is taken as written: no CONFIG_ is added. -U of a CONFIG_
+    option is a Kconfig option switched off: it takes its =m form and every
+    option that cannot be on without it (see _GOES_WITH) along.
+    """
+    defined = {_macro_name(o): o for o in base}   # name -> entry, in order
+    notes: list[str] = []
+    given: list[str] = []
+    for flag, text in macros:
+        pattern = _DEFINE if flag == "-D" else _NAME
+        if "\n" in text:
+            raise KconfigError(f"{flag} {text!r}: a macro cannot hold a line break")
+        if not pattern.fullmatch(text):
+            raise KconfigError(f"{flag} {text!r}: macro names must be identifiers"
+                               + (" (-D NAME, -D NAME=VALUE)" if flag == "-D" else ""))
+        name = _macro_name(text)
+        if not name.startswith("CONFIG_") and "CONFIG_" + name in with_dependents("CONFIG_PM"):
+            notes.append(f"{flag} {name} is the macro {name}, not the Kconfig option CONFIG_{name}"
+                         f" (write {flag} CONFIG_{name} for that)")
+        if flag == "-D":
+            defined.pop(name, None)
+            defined[name] = text
+            given.append(name)
+            continue
+        gone = with_dependents(name) if name.startswith("CONFIG_") else frozenset((name,))
+        gone |= {n + "_MODULE" for n in gone if n.startswith("CONFIG_")}
+        also = [n for n in defined if n in gone and n != name]
+        for n in gone:
+            defined.pop(n, None)
+        if also:
+            notes.append(f"-U {name} also switches off {', '.join(also)}, which cannot be on "
+                         "without it")
+    for name in dict.fromkeys(given):
+        missing = [p for p in _needs(name) if p not in defined]
+        if name in defined and missing:
+            notes.append(f"-D {name} needs {' and '.join(missing)}, which "
+                         f"{'is' if len(missing) == 1 else 'are'} off: a configuration no "
+                         "kernel has")
+    return tuple(defined.values()), notes
+
+
+def _macro_name(entry: str) -> str:
+    m = _NAME.match(entry)
+    return m.group() if m else entry
 
 
 # What else goes when an option is switched off (kernel/power/Kconfig): the
@@ -62,6 +110,11 @@ def with_dependents(option: str) -> frozenset[str]:
             found.add(name)
             todo.extend(_GOES_WITH.get(name, ()))
     return frozenset(found)
+
+
+def _needs(option: str) -> list[str]:
+    """The options that option cannot be on without."""
+    return [o for o in _GOES_WITH if o != option and option in with_dependents(o)]
 
 
 def switched_off(config: tuple[str, ...], option: str) -> tuple[str, ...]:

@@ -128,7 +128,8 @@ DEFAULT_CONFIG = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBE
 
 @dataclass(frozen=True)
 class ParseOptions:
-    """What the preprocessor is told: the CONFIG_ options set, as NAME (=1) or NAME=VALUE."""
+    """What the preprocessor is told: the macros defined (CONFIG_ options and
+    -D), as NAME (=1) or NAME=VALUE."""
 
     config: tuple[str, ...] = DEFAULT_CONFIG
     # A build's real flags for this file (see pmlint.buildflags), relative to
@@ -498,8 +499,8 @@ def _config_header(config: tuple[str, ...]) -> bytes:
     """The options as #defines (a whole .config on the command line is slow to parse)."""
     out = []
     for opt in config:
-        name, _, value = opt.partition("=")
-        out.append(f"#define {name} {value or 1}")
+        name, equals, value = opt.partition("=")   # -D NAME= defines NAME as empty, as cc
+        out.append(f"#define {name} {value if equals else 1}")
     return ("\n".join(out) + "\n").encode()
 
 

@@ -60,6 +60,7 @@ class Outcome:
     tables: list[PmTable] = field(default_factory=list)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     files: int = 0
+    not_analysed: int = 0   # final files with a PM000
 
 
 def _text(data: bytes) -> str:
@@ -300,6 +301,7 @@ def introduced(changes: Iterable[Change], options, rules, jobs: int = 0,
                 for _, text in h]
         model, findings = results[(path, h[-1][1])]
         outcome.tables += model.tables
+        outcome.not_analysed += bool(model.problems)
         first = results[(path, h[0][1])][1] if h[0][1] is not None else ()
         new = [(f, g) for f in findings if f.fingerprint not in seen[0]
                for g in [_added_items(f, first)] if g is not None]
@@ -332,6 +334,7 @@ def fill_report(report: Report, *, patch: str | None, git: str | None, tree: str
         report.errors.append({"path": name, "message": f"cannot read: {exc.strerror or exc}"})
         return
     report.files = outcome.files
+    report.not_analysed = outcome.not_analysed
     report.findings += outcome.findings
     report.tables += outcome.tables
     report.sources.update(outcome.sources)

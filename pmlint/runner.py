@@ -141,8 +141,8 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
     model, no findings): handing on 57,000 of them cost a tenth of a warm
     run over a tree.
 
-    With a cache, a result's model holds only its tables, all a report
-    shows besides findings: decoding whole models (every function, every
+    With a cache, a result's model holds only its tables and problems, all a
+    report shows and counts besides findings: decoding whole models (every function, every
     #if block) was most of what a warm run did. Without keep_sources, a result
     from the cache carries no source bytes: reading them for reports that
     show no lines was most of what was left."""
@@ -162,8 +162,8 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
     for index, result in enumerate(results):
         key = misses.pop(index, None)
         if key is not None:   # parsed now, to be cached
-            result = dataclasses.replace(result, model=FileModel(result.model.path,
-                                                                 tables=result.model.tables))
+            result = dataclasses.replace(result, model=FileModel(
+                result.model.path, tables=result.model.tables, problems=result.model.problems))
             if result.model.path not in gave_up:
                 cache.put(key, result.model, result.findings, result.source is not None)
         yield result

@@ -35,12 +35,13 @@ def test_gcc_style_text_and_exit_codes():
         f"{where}:27:2: note: foo_freeze() calls free_irq(): the interrupt handler left down"]
     good = run(FIXTURES / "PM101_clean.c")
     assert (good.returncode, good.stdout) == (0, "")
+    assert good.stderr.splitlines()[-1].startswith("pmlint: 1 file checked, ")
 
 
 def test_json_shape_is_sorted_and_stable():
     out = run("--format", "json", FIXTURES)
     doc = json.loads(out.stdout)
-    assert set(doc) == {"findings", "tables", "errors"}
+    assert set(doc) == {"findings", "tables", "errors", "summary"}
     f = doc["findings"][0]
     assert set(f) == {"rule", "severity", "path", "line", "column", "symbol", "message"}
     # A finding with evidence has "notes", each a location and a message.

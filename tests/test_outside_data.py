@@ -58,7 +58,7 @@ def test_a_broken_tool_table_of_another_tool_is_not_ours(tree):
 
 @pytest.mark.parametrize("content", [
     b"[]", b'"pmlint-baseline/1"', (BASELINE % "{}").encode(), (BASELINE % "[1]").encode(),
-    (BASELINE % '[{"fingerprint": 1}]').encode(), b'{"format": "pmlint-baseline/2", "findings": []}',
+    (BASELINE % '[{"fingerprint": 1}]').encode(), b'{"format": "pmlint-baseline/3", "findings": []}',
     b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe{", b"NaN",
 ], ids=["list", "string", "findings-object", "findings-number", "fingerprint-number",
         "other-format", "deep-nesting", "not-utf8", "nan"])

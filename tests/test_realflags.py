@@ -129,3 +129,13 @@ def test_database_entries_with_arguments_relative_paths_and_junk(tmp_path):
     entry = loaded.entry(str(TREE / "drivers" / ".." / WIDGET))
     assert entry.flags == ("-I", "include", "-D", "WIDGET_FULL_SLEEP")
     assert entry.output == str(TREE / "w.o")
+
+
+def test_kbuild_checker_call_for_an_external_module():
+    # make -C $KDIR M=$PWD C=2 CHECK=pmlint: kbuild runs in $KDIR and names the
+    # module's file by its absolute path; the module's ccflags-y come with c_flags.
+    module = TREE / WIDGET
+    out = pmlint(*SPARSE, *C_FLAGS, str(module))
+    assert out.returncode == 0 and out.stderr.startswith(f"{module}:14:32: error: ")
+    clean = pmlint(*SPARSE, *C_FLAGS, "-DWIDGET_FULL_SLEEP", str(module))
+    assert (clean.returncode, clean.stderr) == (0, "")

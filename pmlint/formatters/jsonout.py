@@ -1,4 +1,5 @@
-"""One JSON object with findings, tables and errors; sorted, no timestamps."""
+"""One JSON object with findings, tables, errors and the run's summary counts;
+sorted, no timestamps."""
 from __future__ import annotations
 
 import json
@@ -21,5 +22,6 @@ def render(report: Report) -> str:
                     "slots": {s.name: s.callback for s in t.slots}}
                    for t in report.tables if t.defined],
         "errors": report.errors,
+        "summary": report.counts(),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
