@@ -220,6 +220,7 @@ def _lint(argv: list[str]) -> int:
             print(f"\rpmlint: {report.files} files, {done} analysed", end="", file=sys.stderr,
                   flush=True)
         report.findings += result.findings
+        report.errors += [{"path": f.path, "message": f.message} for f in result.failures]
         report.tables += result.model.tables
         if keep_sources and result.source is not None:
             report.sources[result.model.path] = result.lines
