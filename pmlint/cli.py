@@ -66,10 +66,11 @@ def _lint_parser() -> argparse.ArgumentParser:
                        help="report only what the commits in REV_RANGE (or one commit) introduce, "
                             "read from the git repository of --tree")
     patch.add_argument("--diff", action="store_true",
-                       help="print the mechanical fixes (PM103, PM201, PM202) as a unified diff "
-                            "for patch -p1 or git apply; nothing is written")
+                       help="print the mechanical fixes of the findings reported (PM103, PM201, "
+                            "PM202) as a unified diff for patch -p1 or git apply; nothing is written")
     patch.add_argument("--fix", action="store_true",
-                       help="make the mechanical fixes in place (each file replaced atomically)")
+                       help="make the mechanical fixes of the findings reported in place (each file "
+                            "replaced atomically)")
     ap.add_argument("--tree", metavar="DIR", default=".",
                     help="for --patch and --git: the tree or repository (default: .)")
     ap.add_argument("-p", "--build-path", metavar="BUILD_DIR",
@@ -201,10 +202,6 @@ def _lint(argv: list[str]) -> int:
     if build is not None:
         files = list(files)
         _note_unbuilt(build, files)
-    if args.diff or args.fix:
-        from pmlint.fixrun import fix_files
-        return fix_files(list(files), problems, options, [r.id for r in rules], write=args.fix,
-                         jobs=args.jobs, timeout=args.timeout)
     report = Report(format_options={"terse": args.terse, "showfile": args.showfile,
                                     "color": _interactive(sys.stdout)})
     progress = _interactive(sys.stderr)
@@ -237,6 +234,10 @@ def _lint(argv: list[str]) -> int:
         report.findings = [f for f in report.findings if f.fingerprint not in known]
     report.seconds = time.monotonic() - start
     report.sort()
+    if args.diff or args.fix:   # the fixes of the findings kept, and only those
+        from pmlint.fixrun import fix_findings
+        return fix_findings(report.findings, report.errors, options, write=args.fix,
+                            jobs=args.jobs, timeout=args.timeout)
     if args.write_baseline:
         baseline.write(args.write_baseline, report.findings)
         print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
