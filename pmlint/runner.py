@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pmlint import engine, scan, workers
 from pmlint.cache import ResultCache
 from pmlint.catalogue import Rule
-from pmlint.checks import COMPARES_CONFIGURATIONS
 from pmlint.engine import RuleFailure
 from pmlint.filters import inline_suppressed
+from pmlint.inputs import file_options, parsed_for
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.parse import ParseOptions
 from pmlint.sourcefile import read_source
@@ -127,15 +127,8 @@ def _items(paths: Iterable[str], options: ParseOptions, rules: tuple[Rule, ...],
             source, key = value
             if key is not None:
                 misses[index] = key
-            yield True, (path, source, build.options(path, options) if build else options, rules)
+            yield True, (path, source, file_options(path, options, build), rules)
         index += 1
-
-
-def _parsed_for(options: ParseOptions, rules: tuple[Rule, ...]) -> ParseOptions:
-    """Other configurations are parsed only for the rules that compare them."""
-    if any(r.match["kind"] in COMPARES_CONFIGURATIONS for r in rules):
-        return options
-    return dataclasses.replace(options, switch_off=())
 
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
@@ -154,7 +147,7 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
     from the cache carries no source bytes: reading them for reports that
     show no lines was most of what was left."""
     rules = tuple(rules)
-    options = _parsed_for(options, rules)
+    options = parsed_for(options, rules)
     misses: dict[int, str] = {}
     gave_up: set[str] = set()   # crashed or timed out: never cached, a later run retries
 
@@ -181,6 +174,6 @@ def analyse_sources(sources: Iterable[tuple[str, bytes]], options: ParseOptions,
                     timeout: float = workers.DEFAULT_TIMEOUT) -> Iterator[FileResult]:
     """As analyse(), for (path, content) already in memory, such as a patched file."""
     rules = tuple(rules)
-    options = _parsed_for(options, rules)
-    items = ((True, (path, source, options, rules)) for path, source in sources)
+    options = parsed_for(options, rules)
+    items = ((True, (path, source, file_options(path, options), rules)) for path, source in sources)
     yield from workers.run(items, _work, _failed, jobs or os.cpu_count() or 1, timeout)
