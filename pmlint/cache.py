@@ -8,6 +8,9 @@ An entry is keyed by everything a file's result depends on:
 - the run: the parse options (CONFIG_ options) and the rules selected;
 - with `-p`, the file's real flags and the state of the object file its
   command writes (the build rewrites it when a header it used changes);
+- when other configurations are parsed (PM204, PM205), what the kernel
+  tree's Makefiles and Kconfig files say the file is never built without
+  (pmlint.inputs): the parser is told it, and reads none of those files;
 - the file: its path (findings carry it), its content, and the content of
   the local headers it includes. A quoted `#include "x.h"` is resolved the
   way the parser resolves it, relative to the including file's directory,
@@ -79,9 +82,12 @@ class ResultCache:
     """Lookups and stores under one directory, for one run's options and rules."""
 
     def __init__(self, directory: str, options, rules, build=None) -> None:
+        from pmlint.inputs import parsed_for
+        rules = tuple(rules)
         self.directory = directory
-        self._run = hashlib.sha256(code_digest() + repr((options, tuple(rules))).encode()).digest()
+        self._run = hashlib.sha256(code_digest() + repr((options, rules)).encode()).digest()
         self.build = build   # a compdb.CompileDatabase: each file's real flags
+        self._parsed = parsed_for(options, rules)   # as the runner parses with them
         self._headers: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 
     def key(self, path: str, source: bytes, index=None, sig=None) -> str:
@@ -100,10 +106,18 @@ class ResultCache:
         h.update(os.fsencode(path) + b"\0" + digest)
         if self.build is not None:
             h.update(b"\0" + self.build.signature(path))
+        h.update(b"\0" + repr(self._needed(path)).encode())
         if path != "-":
             for header in self._local_headers(path, names, index):
                 h.update(b"\0" + os.fsencode(header) + self._header(header, index)[0])
         return h.hexdigest()
+
+    def _needed(self, path: str) -> tuple[str, ...]:
+        """What the tree says the file is never built without, as the parser is told it."""
+        from pmlint.inputs import file_options
+        if not self._parsed.switch_off:   # read only for the rules that use it
+            return ()
+        return file_options(path, self._parsed, self.build).needed
 
     def _local_headers(self, path: str, names: tuple[str, ...], index) -> list[str]:
         """Every local header the file can include, directly or through another."""

@@ -6,6 +6,7 @@ place; --list-rules, explain, the engine and every formatter read them here.
 from __future__ import annotations
 
 import dataclasses
+import string
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,7 +65,10 @@ class CatalogueError(Exception):
 
 
 def _load(text: str, origin: str) -> Rule:
-    data = tomllib.loads(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{origin}: not valid TOML: {exc}") from None
     docs = data.get("docs", {})
     try:
         rule = Rule(id=data["id"], name=data["name"], severity=data["severity"],
@@ -82,7 +86,62 @@ def _load(text: str, origin: str) -> Rule:
         raise CatalogueError(f"{origin}: unknown severity {rule.severity!r}")
     if rule.category not in CATEGORIES:
         raise CatalogueError(f"{origin}: unknown category {rule.category!r}")
+    if not rule.retired:
+        problem = _unfit(rule)
+        if problem:
+            raise CatalogueError(f"{origin}: rule {rule.id} ({rule.name}): {problem}")
     return rule
+
+
+def _unfit(rule: Rule) -> str:
+    """What is wrong with a rule's [match] and message for its kind ('' if nothing):
+    the kind must exist, its parameters be given (and no others), and each
+    placeholder of the message be a field the kind's Hits carry."""
+    from pmlint.checks import kinds
+    if not isinstance(rule.match, dict):
+        return "[match] must be a table"
+    if not isinstance(rule.message, str):
+        return "message must be a string"
+    known = kinds()
+    kind = known.get(rule.match.get("kind"))
+    if kind is None:
+        return (f"match kind {rule.match.get('kind')!r} does not exist (the kinds: "
+                f"{', '.join(sorted(known))})")
+    given = set(rule.match) - {"kind"}
+    if missing := sorted(kind.params - given):
+        return f"[match] of kind {kind.name!r} lacks {', '.join(missing)}"
+    if unknown := sorted(given - kind.params - kind.optional):
+        takes = sorted(kind.params | kind.optional)
+        return (f"[match] of kind {kind.name!r} does not take {', '.join(unknown)} "
+                f"(it takes: {', '.join(takes) or 'nothing'})")
+    try:
+        fields = {"symbol", *kind.fields(rule.match)}
+    except (KeyError, TypeError, AttributeError) as exc:
+        return f"[match] of kind {kind.name!r} is malformed: {type(exc).__name__}: {exc}"
+    try:
+        names = _placeholders(rule.message)
+    except ValueError as exc:
+        return f"message is not a valid template: {exc}"
+    if unknown := sorted(names - fields):
+        return (f"message names {', '.join('{' + n + '}' for n in unknown)}, which kind "
+                f"{kind.name!r} does not give (it gives: {', '.join(sorted(fields))})")
+    return ""
+
+
+def _placeholders(template: str) -> set[str]:
+    """The field names a str.format template uses; ValueError if it is malformed
+    or uses anything but plain names (positions, attributes, indexes)."""
+    names = set()
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier():
+            raise ValueError(f"placeholder {{{name}}} is not a field name")
+        if conversion not in (None, "r", "s", "a"):
+            raise ValueError(f"placeholder {{{name}!{conversion}}} has an unknown conversion")
+        names.add(name)
+        names |= _placeholders(spec or "")
+    return names
 
 
 def rules() -> tuple[Rule, ...]:
@@ -96,7 +155,7 @@ def everything() -> tuple[Rule, ...]:
     found = []
     for entry in resources.files("pmlint.rules").iterdir():
         if entry.name.endswith(".toml"):
-            found.append(_load(entry.read_text(encoding="utf-8"), entry.name))
+            found.append(_load(entry.read_text(encoding="utf-8"), str(entry)))
     ids = [r.id for r in found]
     if len(ids) != len(set(ids)):
         raise CatalogueError("duplicate rule IDs in the catalogue")

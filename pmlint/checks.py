@@ -2,7 +2,9 @@
 
 Each check is a pure function of a FileModel and the rule's [match] table;
 it yields Hits and never prints. The rule's message template is filled in
-from a Hit's fields by the engine.
+from a Hit's fields by the engine. Where a check is registered, @check(kind,
+params=, optional=, fields=, reads=) says what its [match] takes and which
+fields its Hits carry: the catalogue holds every rule to that when it loads.
 """
 from __future__ import annotations
 
@@ -26,20 +28,45 @@ class Hit:
 
 
 Check = Callable[[FileModel, dict], Iterator[Hit]]
-CHECKS: dict[str, Check] = {}
-# kind -> the callbacks whose bodies the check reads in a model (Function.body):
-# only those are read (pmlint.bodytext.attach), so a run pays for bodies
-# only where a selected rule may judge them.
-READS: dict[str, Callable[[FileModel, dict], Iterable[str]]] = {}
+Reads = Callable[[FileModel, dict], Iterable[str]]
 
 
-def check(kind: str, reads: Callable[[FileModel, dict], Iterable[str]] | None = None):
+@dataclass(frozen=True)
+class Kind:
+    """A match kind, as registered: the check, the keys of the [match] table
+    it takes besides `kind`, and the fields its Hits carry, which a rule's
+    message may name (with `symbol`, which every Hit has). The catalogue
+    checks each rule against its kind when it loads (pmlint.catalogue)."""
+
+    name: str
+    check: Check
+    params: frozenset[str]                   # keys the [match] table must have
+    optional: frozenset[str]                 # keys it may have
+    fields: Callable[[dict], Iterable[str]]  # the match -> the fields of its Hits
+    # The callbacks whose bodies the check reads in a model (Function.body):
+    # only those are read (pmlint.bodytext.attach), so a run pays for bodies
+    # only where a selected rule may judge them.
+    reads: Reads | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = (),
+          fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None):
+    """Register a match kind (see Kind); `fields` is a function of the match
+    where what the Hits carry depends on it."""
     def register(fn: Check) -> Check:
-        CHECKS[kind] = fn
-        if reads is not None:
-            READS[kind] = reads
+        given = fields if callable(fields) else (lambda match, names=tuple(fields): names)
+        KINDS[kind] = Kind(kind, fn, frozenset(params), frozenset(optional), given, reads)
         return fn
     return register
+
+
+def kinds() -> dict[str, Kind]:
+    """Every match kind, pmlint.effect_checks' too."""
+    from pmlint import effect_checks  # noqa: F401  (registers its kinds; it imports this module)
+    return KINDS
 
 
 def _tables(model: FileModel):
@@ -47,13 +74,14 @@ def _tables(model: FileModel):
     return [t for t in model.tables if t.defined and t.complete]
 
 
-@check("analysis-problem")
+@check("analysis-problem", fields=("reason",))
 def analysis_problem(model: FileModel, match: dict) -> Iterator[Hit]:
     for p in model.problems:
         yield Hit(Location(p.path, p.line, p.column), "", {"reason": p.reason})
 
 
-@check("driver-member-pair")
+@check("driver-member-pair", params=("struct", "from", "to"),
+       fields=("present", "missing", "callback"))
 def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
     """A driver struct of type `struct` sets member `from` but not `to`."""
     for drv in model.drivers:
@@ -63,7 +91,7 @@ def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
                 "callback": drv.slot(match["from"]).callback})
 
 
-@check("deprecated-macro")
+@check("deprecated-macro", params=("replace",), fields=("macros", "replacements"))
 def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
     """A table written with a macro that `replace` maps to its replacement.
 
@@ -89,7 +117,7 @@ def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
                 items=tuple(used))
 
 
-@check("table-where")
+@check("table-where", params=("where",), optional=("headers",))
 def table_where(model: FileModel, match: dict) -> Iterator[Hit]:
     """A table whose attributes have the values `where` gives, e.g. { const = false }.
 
@@ -103,7 +131,8 @@ def table_where(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(table.location, table.name, {})
 
 
-@check("pointer-not-wrapped")
+@check("pointer-not-wrapped", params=("new", "old", "wrappers", "defined_by", "unless_guarded"),
+       fields=("member", "table", "wrapper"))
 def pointer_not_wrapped(model: FileModel, match: dict) -> Iterator[Hit]:
     """A driver's pm member points, not through a `wrappers` macro, at a new-style table.
 
@@ -131,7 +160,7 @@ def pointer_not_wrapped(model: FileModel, match: dict) -> Iterator[Hit]:
                     "wrapper": "pm_ptr" if runtime else "pm_sleep_ptr"})
 
 
-@check("callback-left-out")
+@check("callback-left-out", fields=("callbacks",))
 def callback_left_out(model: FileModel, match: dict) -> Iterator[Hit]:
     """A table or a driver's PM member names a function the file defines only in
     code the configuration leaves out, and nothing else visible declares.
@@ -147,7 +176,7 @@ def callback_left_out(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(location, name, {"callbacks": pmcore.listed(f"{n}()" for n in missing)})
 
 
-@check("driver-members")
+@check("driver-members", params=("structs", "members"), fields=("type", "present"))
 def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
     """A driver struct of one of the types `structs` sets any of `members`."""
     for drv in model.drivers:
@@ -156,7 +185,7 @@ def driver_members(model: FileModel, match: dict) -> Iterator[Hit]:
             yield Hit(drv.location, drv.name, {"type": drv.type, "present": pmcore.dotted(present)})
 
 
-@check("pm-sequence")
+@check("pm-sequence", params=("issue",), fields=("detail", "path", "under"))
 def pm_sequence(model: FileModel, match: dict) -> Iterator[Hit]:
     """Issues of one kind found by following every path of a PM-core driver,
     in every configuration parsed; each says under which settings of the
@@ -235,7 +264,8 @@ def _kept_referenced(model: FileModel, new: set, old: set, table_macros: re.Patt
     return {name: macro for name, macro in through.items() if name not in other}
 
 
-@check("redundant-guard")
+@check("redundant-guard", params=("new", "old", "table_macros", "guard"),
+       fields=("subject", "macros", "them", "advice"))
 def redundant_guard(model: FileModel, match: dict) -> Iterator[Hit]:
     """__maybe_unused on, or an #if matching `guard` around, callbacks that only
     `new` macros reference, which they do in every configuration.
@@ -273,7 +303,10 @@ def redundant_guard(model: FileModel, match: dict) -> Iterator[Hit]:
                       "with pm_ptr() or pm_sleep_ptr()"})
 
 
-@check("config-mismatch")
+@check("config-mismatch", params=("unused", "undefined"),
+       # A Hit carries `off` and the keys of the table for its problem: a
+       # message may name those both tables have.
+       fields=lambda match: ("off", *(set(match["unused"]) & set(match["undefined"]))))
 def config_mismatch(model: FileModel, match: dict) -> Iterator[Hit]:
     """With an option switched off, a static function the configuration given
     uses is defined but unused (not __maybe_unused), or a name it defines is
@@ -295,7 +328,7 @@ def config_mismatch(model: FileModel, match: dict) -> Iterator[Hit]:
                 yield Hit(use.location, use.name, {"off": facts.off, **match["undefined"]})
 
 
-@check("wrong-guard")
+@check("wrong-guard", params=("sides", "guard"), fields=("members", "guards"))
 def wrong_guard(model: FileModel, match: dict) -> Iterator[Hit]:
     """Members of the `sides` set, their callbacks defined, or a driver's pointer
     to their table, only under an #if matching `guard`."""

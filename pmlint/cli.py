@@ -73,10 +73,11 @@ def _lint_parser() -> argparse.ArgumentParser:
                        help="report only what the commits in REV_RANGE (or one commit) introduce, "
                             "read from the git repository of --tree")
     patch.add_argument("--diff", action="store_true",
-                       help="print the mechanical fixes (PM103, PM201, PM202) as a unified diff "
-                            "for patch -p1 or git apply; nothing is written")
+                       help="print the mechanical fixes of the findings reported (PM103, PM201, "
+                            "PM202) as a unified diff for patch -p1 or git apply; nothing is written")
     patch.add_argument("--fix", action="store_true",
-                       help="make the mechanical fixes in place (each file replaced atomically)")
+                       help="make the mechanical fixes of the findings reported in place (each file "
+                            "replaced atomically)")
     ap.add_argument("--tree", metavar="DIR", default=".",
                     help="for --patch and --git: the tree or repository (default: .)")
     ap.add_argument("-p", "--build-path", metavar="BUILD_DIR",
@@ -225,10 +226,6 @@ def _lint(argv: list[str]) -> int:
     if build is not None:
         files = list(files)
         _note_unbuilt(build, files)
-    if args.diff or args.fix:
-        from pmlint.fixrun import fix_files
-        return fix_files(list(files), problems, options, [r.id for r in rules], write=args.fix,
-                         jobs=args.jobs, timeout=args.timeout)
     report = Report(format_options={"terse": args.terse, "showfile": args.showfile,
                                     "color": _interactive(sys.stdout)})
     progress = _interactive(sys.stderr)
@@ -244,6 +241,7 @@ def _lint(argv: list[str]) -> int:
             print(f"\rpmlint: {report.files} files, {done} analysed", end="", file=sys.stderr,
                   flush=True)
         report.findings += result.findings
+        report.errors += [{"path": f.path, "message": f.message} for f in result.failures]
         report.tables += result.model.tables
         report.not_analysed += bool(result.model.problems)
         if keep_sources and result.source is not None:
@@ -264,6 +262,10 @@ def _lint(argv: list[str]) -> int:
         report.findings = kept
     report.seconds = time.monotonic() - start
     report.sort()
+    if args.diff or args.fix:   # the fixes of the findings kept, and only those
+        from pmlint.fixrun import fix_findings
+        return fix_findings(report.findings, report.errors, options, write=args.fix,
+                            jobs=args.jobs, timeout=args.timeout)
     if args.write_baseline:
         baseline.write(args.write_baseline, report.findings, place)
         print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",

@@ -118,7 +118,8 @@ def _left_down_candidates(model: FileModel, path: str):
             yield table, down_members
 
 
-@check("left-down", reads=lambda model, match: [
+@check("left-down", params=("path",), optional=("vocabulary",),
+       fields=("present", "side", "when", "detail"), reads=lambda model, match: [
     cb for table, members in _left_down_candidates(model, match["path"])
     for cb in _callbacks(table, members)])
 def left_down(model: FileModel, match: dict) -> Iterator[Hit]:
@@ -178,7 +179,8 @@ def _snapshot_candidates(model: FileModel):
             yield table, present, freeze
 
 
-@check("snapshot-live", reads=lambda model, match: [
+@check("snapshot-live", params=("dma", "dma_classes"), optional=("vocabulary",),
+       fields=("present", "freeze", "whats"), reads=lambda model, match: [
     cb for table, present, freeze in _snapshot_candidates(model)
     for cb in _callbacks(table, present + freeze)])
 def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
@@ -220,7 +222,8 @@ def _both_sides(model: FileModel):
             yield table, down_members, up_members
 
 
-@check("not-undone", reads=lambda model, match: [
+@check("not-undone", optional=("vocabulary",),
+       fields=("present", "back", "s", "s2", "whats", "when", "it", "s3"), reads=lambda model, match: [
     cb for table, down, up in _both_sides(model)
     for cb in _callbacks(table, down + up + ["runtime_resume"])])
 def not_undone(model: FileModel, match: dict) -> Iterator[Hit]:
@@ -294,7 +297,9 @@ def _shared(model: FileModel, match: dict) -> list[str]:
             if (fn := table.slot_map.get(member)) and any(table.slot_map.get(o) == fn for o in others)]
 
 
-@check("shared-callback", reads=_shared)
+@check("shared-callback", params=("pairs", "resumed_by", "smart_suspend", "refcounted",
+                                  "marks_active", "asks"),
+       optional=("vocabulary",), fields=("callbacks", "whats", "detail"), reads=_shared)
 def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
     """One function set in member `member` and in any of the `shared_with`
     members, that takes down a reference-counted resource (a class of
@@ -356,7 +361,8 @@ def _stub_pairs(model: FileModel, table: PmTable, match: dict) -> list[tuple[str
             if trivial.get(have.get(s)) is True and trivial.get(have.get(w)) is False]
 
 
-@check("stub-counterpart", reads=lambda model, match: [
+@check("stub-counterpart", params=("work", "stub"), optional=("vocabulary",),
+       fields=("stubs", "workers"), reads=lambda model, match: [
     table.slot_map[w] for table in _tables(model) for w, _ in _stub_pairs(model, table, match)])
 def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
     """At some phase, the `stub` side's callback does nothing while the `work`
@@ -384,7 +390,9 @@ def _restore_candidates(model: FileModel):
             yield table, resume, restore, freeze
 
 
-@check("restore-misses-resume", reads=lambda model, match: [
+@check("restore-misses-resume", optional=("vocabulary",),
+       fields=("resume", "restore", "freeze", "whats", "s", "s2", "it", "s3", "does"),
+       reads=lambda model, match: [
     cb for table, resume, restore, freeze in _restore_candidates(model)
     for cb in _callbacks(table, resume + restore + freeze + ["runtime_suspend", "runtime_resume"])])
 def restore_misses_resume(model: FileModel, match: dict) -> Iterator[Hit]:

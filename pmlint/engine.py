@@ -1,31 +1,98 @@
-"""Evaluate the catalogue's rules over a file model, producing Findings."""
+"""Evaluate the catalogue's rules over a file model, producing Findings.
+
+A rule is evaluated on its own: an exception raised by its check (or by
+what says which bodies the check reads) is that rule's failure, a bug in
+pmlint reported against the rule and the file, and the other rules still
+run. It is never the file's fault, so it never becomes a PM000.
+"""
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from pmlint import bodytext
 from pmlint.catalogue import Rule
-from pmlint import effect_checks  # noqa: F401  (registers its match kinds)
-from pmlint.checks import CHECKS, READS
+from pmlint.checks import KINDS, kinds
 from pmlint.model import FileModel, Finding
 
+kinds()   # every kind registered
 
-def body_roots(model: FileModel, rules: Iterable[Rule]) -> set[str]:
-    """The callbacks whose bodies the rules' checks read in this model."""
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that could not judge a file: pmlint's bug, not the file's."""
+
+    path: str
+    rule: str
+    message: str
+
+
+class RuleError(Exception):
+    """evaluate()'s way of saying a rule failed."""
+
+
+def _failure(model: FileModel, rule: Rule, exc: Exception) -> RuleFailure:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return RuleFailure(model.path, rule.id, (
+        f"rule {rule.id} ({rule.name}, match kind {rule.match.get('kind')!r}) failed on this "
+        f"file: {type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno}"
+        f" in {where.name}); this is a bug in pmlint, and the other rules ran"))
+
+
+def body_roots(model: FileModel, rules: Iterable[Rule],
+               failures: list[RuleFailure] | None = None) -> set[str]:
+    """The callbacks whose bodies the rules' checks read in this model; a
+    rule whose `reads` fails goes to `failures` (or raises without it)."""
     roots: set[str] = set()
     for rule in rules:
-        reads = READS.get(rule.match["kind"])
-        if reads is not None:
+        reads = KINDS[rule.match["kind"]].reads
+        if reads is None:
+            continue
+        try:
             roots.update(reads(model, rule.match))
+        except Exception as exc:   # noqa: BLE001  (any bug of a check is the rule's)
+            if failures is None:
+                raise
+            failures.append(_failure(model, rule, exc))
     return roots
 
 
-def evaluate(model: FileModel, rules: Iterable[Rule]) -> list[Finding]:
-    findings = []
+def _findings(model: FileModel, rule: Rule) -> list[Finding]:
+    out = []
+    for hit in KINDS[rule.match["kind"]].check(model, rule.match):
+        message = rule.message.format(symbol=hit.symbol, **hit.fields)
+        out.append(Finding(hit.location.path, hit.location.line, hit.location.column,
+                           rule.id, hit.severity or rule.severity, hit.symbol, message,
+                           notes=hit.notes, items=hit.items))
+    return out
+
+
+def judge(model: FileModel, rules: Iterable[Rule],
+          source: bytes | None = None) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
+    """Evaluate each rule on its own. With the file's bytes, the model first
+    gets the bodies the rules read (pmlint.bodytext). A rule that fails
+    gives no findings and a RuleFailure."""
+    rules = list(rules)
+    failures: list[RuleFailure] = []
+    if source is not None:
+        model = bodytext.attach(model, source, body_roots(model, rules, failures))
+    failed = {f.rule for f in failures}
+    findings: list[Finding] = []
     for rule in rules:
-        check = CHECKS[rule.match["kind"]]
-        for hit in check(model, rule.match):
-            message = rule.message.format(symbol=hit.symbol, **hit.fields)
-            findings.append(Finding(hit.location.path, hit.location.line, hit.location.column,
-                                    rule.id, hit.severity or rule.severity, hit.symbol, message,
-                                    notes=hit.notes, items=hit.items))
-    return sorted(findings)
+        if rule.id in failed:
+            continue
+        try:
+            findings += _findings(model, rule)
+        except Exception as exc:   # noqa: BLE001  (any bug of a check is the rule's)
+            failures.append(_failure(model, rule, exc))
+    return model, sorted(findings), failures
+
+
+def evaluate(model: FileModel, rules: Iterable[Rule]) -> list[Finding]:
+    """The findings of the rules over a model as it is; RuleError if a rule fails."""
+    _, findings, failures = judge(model, rules)
+    if failures:
+        raise RuleError("; ".join(f.message for f in failures))
+    return findings

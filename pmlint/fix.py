@@ -17,7 +17,9 @@ tables must look like afterwards.
 
 Planning reads the parser's model (where tables, members, drivers and
 functions are) and the source text (directives, extents, names in comments
-are not in the model); pmlint.fixrun applies and checks the plan.
+are not in the model); pmlint.fixrun applies and checks the plan. A table is
+fixed only for the findings asked for, (rule, table, line) of each: those a
+run kept after every filter, so that what a filter silences stays as it is.
 """
 from __future__ import annotations
 
@@ -98,17 +100,20 @@ class _Conversion:
     callbacks: dict[str, int] = field(default_factory=dict)  # name -> offset of its first use
 
 
-def plan(model: FileModel, source: bytes, wanted: set[str]) -> Plan:
+# A finding a fix is asked for: its rule, the table it names (its symbol) and its line.
+Wanted = set[tuple[str, str, int]]
+
+
+def plan(model: FileModel, source: bytes, wanted: Wanted) -> Plan:
     return _Planner(model, source, wanted).plan()
 
 
 class _Planner:
-    def __init__(self, model: FileModel, source: bytes, wanted: set[str]):
+    def __init__(self, model: FileModel, source: bytes, wanted: Wanted):
         self.model, self.source, self.wanted = model, source, wanted
         self.masked = ctext.mask(source)
         self.conds = ctext.conditionals(self.masked)
         self.out = Plan()
-        self.lines = source.decode("utf-8", "replace").splitlines()
         # Code compiled only with a PM option on: the #if branches that test one.
         self.pm_regions = [(c.branches[0].body, c.branches[0].end) for c in self.conds
                            if c.branches[0].kind in (b"if", b"ifdef")
@@ -118,12 +123,13 @@ class _Planner:
     def plan(self) -> Plan:
         tables = [t for t in self.model.tables if t.defined and t.complete]
         self.out.expect = {t.name: expectation(t) for t in tables}
-        if "PM201" in self.wanted:
-            self._convert([c for c in map(self._conversion, tables) if c])
+        conversions = [c for t in tables if self._wants("PM201", t) for c in [self._conversion(t)] if c]
+        if conversions:
+            self._convert(conversions)
         for table in tables:
-            if "PM202" in self.wanted:
+            if self._wants("PM202", table):
                 self._add_const(table)
-            if "PM103" in self.wanted:
+            if self._wants("PM103", table):
                 self._sleep_macro(table)
         return self.out
 
@@ -134,12 +140,9 @@ class _Planner:
     def _skip(self, rule: str, table: PmTable, why: str) -> None:
         self.out.skipped.append(f"{rule} {table.name}: {why}")
 
-    def _suppressed(self, rule: str, table: PmTable) -> bool:
-        from pmlint.filters import inline_suppressed
-        from pmlint.model import Finding
-        loc = table.location
-        return inline_suppressed(Finding(loc.path, loc.line, loc.column, rule, "", table.name, ""),
-                                 self.lines)
+    def _wants(self, rule: str, table: PmTable) -> bool:
+        """Whether the table's finding of `rule` is one a fix is asked for."""
+        return (rule, table.name, table.location.line) in self.wanted
 
     def _expect(self, table: PmTable, **changes) -> None:
         self.out.expect[table.name] = Expect(**{**vars(self.out.expect[table.name]), **changes})
@@ -179,7 +182,7 @@ class _Planner:
             if deprecated:
                 self._skip("PM201", table, f"written with the driver's macro {table.defined_by}")
             return None
-        if not calls or self._suppressed("PM201", table):
+        if not calls:
             return None
         conv = _Conversion(table, calls)
         for start, _ in calls:
@@ -461,7 +464,7 @@ class _Planner:
 
     # -- PM202 --------------------------------------------------------
     def _add_const(self, table: PmTable) -> None:
-        if table.const or table.defined_by != "designated-initializer" or self._suppressed("PM202", table):
+        if table.const or table.defined_by != "designated-initializer":
             return
         if not table.static:
             self._skip("PM202", table, "not static: other files may declare it without const")
@@ -491,7 +494,7 @@ class _Planner:
     # -- PM103 --------------------------------------------------------
     def _sleep_macro(self, table: PmTable) -> None:
         have = {s.name: s for s in table.slots if not s.name.startswith("runtime_")}
-        if set(have) != {"suspend", "resume"} or self._suppressed("PM103", table):
+        if set(have) != {"suspend", "resume"}:
             return
         if any(have[m].via != m for m in have):
             return

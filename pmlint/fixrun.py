@@ -1,5 +1,11 @@
 """`pmlint --diff` and `pmlint --fix`: plan, check and write the fixes.
 
+Fixes ride on findings: a run lints the files as always, its filters drop
+what they drop (selection, per-file ignores, inline suppression, the
+baseline), and only the findings kept are fixed, each where it was found
+(its rule, table and line). A file with a kept PM000 was not analysed and is
+not fixed.
+
 A fixed text is parsed again before anything is shown or written; it is
 refused when a table differs from what the fixes intend, or when a converted
 callback would be undeclared with CONFIG_PM off. --fix writes through a
@@ -15,11 +21,14 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
+from collections.abc import Iterable
+
 from pmlint import fix, workers
-from pmlint.model import FileModel
+from pmlint.model import FileModel, Finding
 from pmlint.parse import ParseOptions
 
-FIX_RULES = ("PM103", "PM201", "PM202")
+# The rules whose findings have a mechanical fix (pmlint.fix).
+FIXABLE = ("PM103", "PM201", "PM202")
 # Off for the second check: what a build with CONFIG_PM off sees.
 _PM_OPTIONS = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
                "CONFIG_HIBERNATE_CALLBACKS", "CONFIG_PM_CLK", "CONFIG_PM_GENERIC_DOMAINS",
@@ -41,7 +50,7 @@ def _parse(path: str, source: bytes, options: ParseOptions) -> FileModel:
     return parse_source(path, source, options)
 
 
-def fix_source(path: str, source: bytes, options: ParseOptions, wanted: set[str]) -> Outcome:
+def fix_source(path: str, source: bytes, options: ParseOptions, wanted: fix.Wanted) -> Outcome:
     model = _parse(path, source, options)
     if model.problems:
         p = model.problems[0]
@@ -73,7 +82,8 @@ def _unintended(path: str, new: bytes, options: ParseOptions, old: FileModel, pl
     if {d.name: {s.name: s.callback for s in d.slots} for d in model.drivers} != drivers:
         return "a driver's PM members would change"
     if plan.converted_callbacks:
-        off = ParseOptions(config=tuple(o for o in options.config if o.partition("=")[0] not in _PM_OPTIONS))
+        off = ParseOptions(config=tuple(o for o in options.config if o.partition("=")[0] not in _PM_OPTIONS),
+                           switch_off=())
         lost = sorted(plan.converted_callbacks & set(_parse(path, new, off).left_out))
         if lost:
             return f"with CONFIG_PM off, {', '.join(lost)} would be used but not declared"
@@ -90,9 +100,14 @@ def _failed(args, reason: str) -> Outcome:
     return Outcome(path, source, source, error=f"not fixed: {reason}")
 
 
-def _items(paths, options, wanted):
+def _items(paths: Iterable[str], wanted: dict[str, fix.Wanted], unanalysed: dict[str, Finding],
+           options):
     from pmlint.sourcefile import read_source
     for path in paths:
+        if path in unanalysed:
+            f = unanalysed[path]
+            yield False, Outcome(path, b"", b"", error=f"not fixed: {f.message} (line {f.line})")
+            continue
         if path == "-":
             yield False, Outcome(path, b"", b"", error="standard input cannot be fixed")
             continue
@@ -101,21 +116,32 @@ def _items(paths, options, wanted):
         except OSError as exc:
             yield False, Outcome(path, b"", b"", error=f"cannot read file: {exc.strerror or exc}")
             continue
-        if b"PM_OPS" in source or b"dev_pm_ops" in source:
-            yield True, (path, source, options, wanted)
+        yield True, (path, source, options, wanted[path])
+
+
+def fix_findings(findings: Iterable[Finding], errors: Iterable[dict], options: ParseOptions,
+                 write: bool, jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT) -> int:
+    """Print the fixes of the findings as a diff, or write them, file by file
+    in the order the findings come; exit status 0, or 2 if a file was refused
+    or there are `errors` ({"path", "message"}, as Report.errors)."""
+    errors = list(errors)
+    status = 2 if errors else 0
+    for e in errors:
+        print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
+    paths: dict[str, None] = {}   # in the order of the findings
+    wanted: dict[str, fix.Wanted] = {}
+    unanalysed: dict[str, Finding] = {}
+    for f in findings:
+        if f.rule in FIXABLE:
+            wanted.setdefault(f.path, set()).add((f.rule, f.symbol, f.line))
+        elif f.rule == "PM000":
+            unanalysed.setdefault(f.path, f)
         else:
-            yield False, Outcome(path, source, source)
-
-
-def fix_files(paths: list[str], problems, options: ParseOptions, rule_ids, write: bool,
-              jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT) -> int:
-    """Print the fixes as a diff, or write them; exit status 0, or 2 if a file was refused."""
-    status = 2 if problems else 0
-    for p in problems:
-        print(f"pmlint: error: {p.path}: {p.reason}", file=sys.stderr)
-    wanted = set(rule_ids) & set(FIX_RULES)
-    outcomes = workers.run(_items(paths, options, wanted), _work, _failed, jobs or os.cpu_count() or 1,
-                           timeout)
+            continue
+        paths[f.path] = None
+    options = dataclasses.replace(options, switch_off=())   # no fix reads other configurations
+    outcomes = workers.run(_items(paths, wanted, unanalysed, options), _work, _failed,
+                           jobs or os.cpu_count() or 1, timeout)
     for out in outcomes:
         for note in out.notes:
             print(f"pmlint: note: {out.path}: not fixed: {note}", file=sys.stderr)

@@ -50,6 +50,8 @@ def check(argv: list[str]) -> int:
     report = Report(files=len(files))
     for result in analyse(files, options, rules, jobs=1):
         report.findings += result.findings
+        for f in result.failures:   # pmlint's bug: said, and the build goes on
+            print(f"pmlint: error: {f.path}: {f.message}", file=sys.stderr)
     report.findings = one_per_table(apply_config(report.findings, cfg), rules)
     report.sort()
     sys.stderr.write(render("text", report))

@@ -144,6 +144,9 @@ class ParseOptions:
     # at most this many of them (2**vary settings); the others keep the
     # value given. 0: the configuration given only. Headerless only.
     vary: int = 4
+    # Options the kernel tree never builds the file without (pmlint.buildneeds,
+    # through pmlint.inputs): a configuration without one is not compared.
+    needed: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -1299,14 +1302,13 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
     Each configuration is parsed with function bodies, since a call is a
     reference; it starts from what the main parse learnt about unknown names.
     """
-    from pmlint.buildneeds import needs
     from pmlint.kconfig import switched_off, with_dependents
     if options.flags or not options.switch_off:
         return ()
     # Parsed again: each option whose going changes the text the compiler
     # sees (an option already off changes nothing), unless the tree never
     # builds the file without it. Others compile as the options given do.
-    needed = needs(path) if path != _STDIN else frozenset()
+    needed = frozenset(options.needed)
     variants, covered = [], set()
     for option in options.switch_off:
         gone = with_dependents(option) - covered

@@ -61,6 +61,7 @@ class Outcome:
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     files: int = 0
     not_analysed: int = 0   # final files with a PM000
+    errors: list[dict] = field(default_factory=list)   # rules that failed on a version of a file
 
 
 def _text(data: bytes) -> str:
@@ -268,11 +269,16 @@ def _histories(changes: Iterable[Change]) -> dict[str, list[tuple[str, str | Non
 
 
 def _analyse_all(items: list[tuple[str, str]], options, rules, jobs: int,
-                 timeout: float) -> list[tuple[FileModel, tuple[Finding, ...]]]:
-    """In worker processes, as for files on disk: a patch can crash the parser too."""
+                 timeout: float, errors: list[dict]) -> list[tuple[FileModel, tuple[Finding, ...]]]:
+    """In worker processes, as for files on disk: a patch can crash the parser too.
+    A rule that fails on a version of a file goes to `errors`, once."""
     sources = [(path, content.encode("utf-8", "surrogateescape")) for path, content in items]
-    return [(r.model, r.findings)
-            for r in analyse_sources(sources, options, rules, jobs, timeout)]
+    out = []
+    for r in analyse_sources(sources, options, rules, jobs, timeout):
+        errors += [e for f in r.failures for e in [{"path": f.path, "message": f.message}]
+                   if e not in errors]
+        out.append((r.model, r.findings))
+    return out
 
 
 def _added_items(finding: Finding, before) -> Finding | None:
@@ -294,8 +300,8 @@ def introduced(changes: Iterable[Change], options, rules, jobs: int = 0,
     final = {path: h for path, h in _histories(changes).items()
              if h[-1][1] is not None and path.endswith(SOURCE_SUFFIXES)}
     items = sorted({(path, text) for path, h in final.items() for _, text in h if text is not None})
-    results = dict(zip(items, _analyse_all(items, options, rules, jobs, timeout)))
     outcome = Outcome(files=len(final))
+    results = dict(zip(items, _analyse_all(items, options, rules, jobs, timeout, outcome.errors)))
     for path, h in final.items():
         seen = [{f.fingerprint for f in results[(path, text)][1]} if text is not None else set()
                 for _, text in h]
@@ -335,6 +341,7 @@ def fill_report(report: Report, *, patch: str | None, git: str | None, tree: str
         return
     report.files = outcome.files
     report.not_analysed = outcome.not_analysed
+    report.errors += outcome.errors
     report.findings += outcome.findings
     report.tables += outcome.tables
     report.sources.update(outcome.sources)

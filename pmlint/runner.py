@@ -13,12 +13,12 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pmlint import bodytext, scan, workers
+from pmlint import engine, scan, workers
 from pmlint.cache import ResultCache
 from pmlint.catalogue import Rule
-from pmlint.checks import COMPARES_CONFIGURATIONS
-from pmlint.engine import body_roots, evaluate
+from pmlint.engine import RuleFailure
 from pmlint.filters import inline_suppressed
+from pmlint.inputs import file_options, parsed_for
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.parse import ParseOptions
 from pmlint.sourcefile import read_source
@@ -35,6 +35,7 @@ class FileResult:
     model: FileModel
     findings: tuple[Finding, ...]
     source: bytes | None = None   # the file's bytes, kept only when there are findings
+    failures: tuple[RuleFailure, ...] = ()   # rules that could not judge the file (pmlint's bugs)
 
     @property
     def lines(self) -> tuple[str, ...] | None:
@@ -56,24 +57,31 @@ def analyse_file(path: str, options: ParseOptions, rules: tuple[Rule, ...] = ())
         source = read_source(path)
     except OSError as exc:
         model = FileModel(path, problems=(Problem(path, f"cannot read file: {exc.strerror or exc}"),))
-        return FileResult(model, tuple(evaluate(model, rules)))
+        return _unread(model, rules)
     return _finish(analyse_source(path, source, options), source, rules)
 
 
-def judge(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> tuple[FileModel, list[Finding]]:
-    """The model with the bodies the rules read, and its findings less those
-    suppressed inline."""
-    model = bodytext.attach(model, source, body_roots(model, rules))
-    findings = evaluate(model, rules)
+def judge(model: FileModel, source: bytes,
+          rules: tuple[Rule, ...]) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
+    """The model with the bodies the rules read, its findings less those
+    suppressed inline, and the rules that failed on it."""
+    model, findings, failures = engine.judge(model, rules, source)
     if findings and b"\0" not in source:
         lines = _source_lines(source)
         findings = [f for f in findings if not inline_suppressed(f, lines)]
-    return model, findings
+    return model, findings, failures
 
 
 def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileResult:
-    model, findings = judge(model, source, rules)
-    return FileResult(model, tuple(findings), source if findings and b"\0" not in source else None)
+    model, findings, failures = judge(model, source, rules)
+    return FileResult(model, tuple(findings), source if findings and b"\0" not in source else None,
+                      tuple(failures))
+
+
+def _unread(model: FileModel, rules: tuple[Rule, ...]) -> FileResult:
+    """The result of a file whose bytes were not analysed (its model says why)."""
+    _, findings, failures = engine.judge(model, rules)
+    return FileResult(model, tuple(findings), failures=tuple(failures))
 
 
 def _work(args) -> FileResult:
@@ -84,8 +92,7 @@ def _work(args) -> FileResult:
 
 def _failed(args, reason: str) -> FileResult:
     path, _, _, rules = args
-    model = FileModel(path, problems=(Problem(path, reason),))
-    return FileResult(model, tuple(evaluate(model, rules)))
+    return _unread(FileModel(path, problems=(Problem(path, reason),)), rules)
 
 
 def _test_hook(path: str) -> None:
@@ -120,15 +127,8 @@ def _items(paths: Iterable[str], options: ParseOptions, rules: tuple[Rule, ...],
             source, key = value
             if key is not None:
                 misses[index] = key
-            yield True, (path, source, build.options(path, options) if build else options, rules)
+            yield True, (path, source, file_options(path, options, build), rules)
         index += 1
-
-
-def _parsed_for(options: ParseOptions, rules: tuple[Rule, ...]) -> ParseOptions:
-    """Other configurations are parsed only for the rules that compare them."""
-    if any(r.match["kind"] in COMPARES_CONFIGURATIONS for r in rules):
-        return options
-    return dataclasses.replace(options, switch_off=())
 
 
 def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] = (),
@@ -147,7 +147,7 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
     from the cache carries no source bytes: reading them for reports that
     show no lines was most of what was left."""
     rules = tuple(rules)
-    options = _parsed_for(options, rules)
+    options = parsed_for(options, rules)
     misses: dict[int, str] = {}
     gave_up: set[str] = set()   # crashed or timed out: never cached, a later run retries
 
@@ -164,7 +164,7 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
         if key is not None:   # parsed now, to be cached
             result = dataclasses.replace(result, model=FileModel(
                 result.model.path, tables=result.model.tables, problems=result.model.problems))
-            if result.model.path not in gave_up:
+            if result.model.path not in gave_up and not result.failures:   # a fixed pmlint retries
                 cache.put(key, result.model, result.findings, result.source is not None)
         yield result
 
@@ -174,6 +174,6 @@ def analyse_sources(sources: Iterable[tuple[str, bytes]], options: ParseOptions,
                     timeout: float = workers.DEFAULT_TIMEOUT) -> Iterator[FileResult]:
     """As analyse(), for (path, content) already in memory, such as a patched file."""
     rules = tuple(rules)
-    options = _parsed_for(options, rules)
-    items = ((True, (path, source, options, rules)) for path, source in sources)
+    options = parsed_for(options, rules)
+    items = ((True, (path, source, file_options(path, options), rules)) for path, source in sources)
     yield from workers.run(items, _work, _failed, jobs or os.cpu_count() or 1, timeout)

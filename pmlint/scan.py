@@ -17,6 +17,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
@@ -60,7 +61,7 @@ def _look(path: str, read: Reader, words: tuple[bytes, ...], cache: ResultCache 
     where = sig = known = source = None
     if skips is not None:
         where = os.path.abspath(path)
-        sig = skipindex.signature_of(path)
+        sig = skips.signature_of(path)
         if sig is not None and skips.rejects(where, sig):
             return SKIP, None
         known = skips.digest(where, sig)
@@ -113,17 +114,19 @@ def _chunk(paths: list[str]):
 
 
 def scan(paths: Iterable[str], read: Reader, words: tuple[bytes, ...], cache: ResultCache | None,
-         jobs: int, keep_sources: bool = True) -> Iterator[tuple[str, str, object]]:
+         jobs: int, keep_sources: bool = True,
+         clock: skipindex.Clock = time.time_ns) -> Iterator[tuple[str, str, object]]:
     """(path, what _look says of it) for each path, in order, as the paths come:
     read here, or (many paths) in a pool that starts on the first ones while
-    the rest are still being found."""
+    the rest are still being found. The clock says when a file is too
+    recently changed for the skip index to trust (pmlint.skipindex)."""
     paths = iter(paths)
     head = list(itertools.islice(paths, _POOL_FROM))
     if len(head) < _POOL_FROM or jobs <= 1:
         for path in itertools.chain(head, paths):
             yield path, *_look(path, read, words, cache, None, keep_sources)
         return
-    skips = SkipIndex(cache.directory, words) if cache is not None else None
+    skips = SkipIndex(cache.directory, words, clock) if cache is not None else None
     settings = _Settings(read, words, cache, skips, keep_sources)
     with multiprocessing.get_context("fork").Pool(jobs, _start, (settings,)) as pool:
         window = collections.deque()

@@ -12,7 +12,8 @@ rejected file is rejected again, a read one has the digest and names it
 had. The signature is taken before the bytes are read and must be the same
 after, or nothing is learnt. A file changed within the last seconds before
 it was seen is not recorded: a second write in the same clock tick could
-leave its times unchanged.
+leave its times unchanged. What "now" is comes from the index's clock
+(time.time_ns unless given), so that a test decides it.
 
 The index is one file in the cache directory per pmlint code and pre-filter,
 with a checksum like the result entries: a damaged one is an empty index.
@@ -25,6 +26,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pmlint.cache import code_digest, write_atomically
@@ -40,20 +42,15 @@ _MAX_ENTRIES = 1_000_000
 Signature = str
 # A file's SHA-256 and the names of the local headers it includes, as cache keys use them.
 Digest = tuple[bytes, tuple[str, ...]]
+# Nanoseconds since the epoch, as file times are.
+Clock = Callable[[], int]
 
 
-def signature(st: os.stat_result) -> Signature | None:
-    """None for a file changed too recently to be trusted unread next time."""
-    if max(st.st_mtime_ns, st.st_ctime_ns) >= time.time_ns() - _SETTLE_NS:
+def signature(st: os.stat_result, now: int) -> Signature | None:
+    """None for a file changed too recently (before `now`) to be trusted unread next time."""
+    if max(st.st_mtime_ns, st.st_ctime_ns) >= now - _SETTLE_NS:
         return None
     return f"{st.st_size:x}.{st.st_mtime_ns:x}.{st.st_ctime_ns:x}.{st.st_ino:x}.{st.st_dev:x}"
-
-
-def signature_of(path: str) -> Signature | None:
-    try:
-        return signature(os.stat(path))
-    except (OSError, ValueError):   # ValueError: a NUL in the name
-        return None   # reading it says why
 
 
 @dataclass
@@ -73,9 +70,10 @@ class SkipIndex:
     a scan (each loads the index); what they add goes to the parent as
     news(), and the parent saves it."""
 
-    def __init__(self, directory: str, words: tuple[bytes, ...]):
+    def __init__(self, directory: str, words: tuple[bytes, ...], clock: Clock = time.time_ns):
         digest = hashlib.sha256(code_digest() + b"\0".join(words)).hexdigest()[:32]
         self.path = os.path.join(directory, f"skip-{digest}")
+        self.clock = clock
         self._rejected: dict[str, Signature] = {}
         self._digests: dict[str, list] = {}    # path -> [signature, SHA-256 hex, names]
         self._news = News()
@@ -95,6 +93,17 @@ class SkipIndex:
         return self
 
     # -- where files are read -----------------------------------------
+    def signature_of(self, path: str) -> Signature | None:
+        try:
+            return signature(os.stat(path), self.clock())
+        except (OSError, ValueError):   # ValueError: a NUL in the name
+            return None   # reading it says why
+
+    def _unchanged(self, path: str, sig: Signature | None) -> bool:
+        """Whether a file read just now still has the signature taken before reading
+        it: if not (it changed, or a link was pointed elsewhere) nothing is learnt."""
+        return sig is not None and self.signature_of(path) == sig
+
     def rejects(self, path: str, sig: Signature) -> bool:
         return self._rejected.get(path) == sig
 
@@ -114,19 +123,19 @@ class SkipIndex:
 
     def look(self, path: str) -> tuple[Signature | None, Digest | None]:
         """A file's signature now, and what was learnt of it if it is unchanged."""
-        sig = signature_of(path)
+        sig = self.signature_of(path)
         return sig, self.digest(path, sig)
 
     def rejected_now(self, path: str, sig: Signature | None) -> None:
         """The pre-filter rejected the file just read, its signature taken before."""
-        if _unchanged(path, sig):
+        if self._unchanged(path, sig):
             self._news.rejected[path] = sig
 
     def read_now(self, path: str, sig: Signature | None, digest: bytes,
                  names: tuple[str, ...]) -> None:
         """A file was just read (its signature taken before): its digest, for later runs."""
         entry = [sig, digest.hex(), list(names)]
-        if self._digests.get(path) != entry and _unchanged(path, sig):
+        if self._digests.get(path) != entry and self._unchanged(path, sig):
             self._news.digests[path] = entry
 
     def wanted_now(self, path: str) -> None:
@@ -161,12 +170,6 @@ class SkipIndex:
                              separators=(",", ":")).encode()
         write_atomically(self.path, _header_line(payload) + b"\n" + payload)
         self._news = News()
-
-
-def _unchanged(path: str, sig: Signature | None) -> bool:
-    """Whether a file read just now still has the signature taken before reading
-    it: if not (it changed, or a link was pointed elsewhere) nothing is learnt."""
-    return sig is not None and signature_of(path) == sig
 
 
 def _header_line(payload: bytes) -> bytes:

@@ -213,7 +213,9 @@ class Tally:
 def _work(source: bytes):
     """In a worker: what a real run does with a file. A Python exception comes back as text."""
     try:
-        model, findings = judge(analyse_source("fuzz.c", source, ParseOptions()), source, RULES)
+        model, findings, failures = judge(analyse_source("fuzz.c", source, ParseOptions()), source, RULES)
+        if failures:   # a check that raised: reported against its rule, a failure all the same
+            return "exception", "\n".join(f.message for f in failures), []
         return "ok", model, findings
     except Exception:   # noqa: BLE001 - reported as a failure, with its traceback
         return "exception", traceback.format_exc(), []

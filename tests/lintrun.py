@@ -45,8 +45,9 @@ class Run:
 
 def pmlint(*args, cwd=None, env: dict | None = None, text: bool = True,
            **kwargs) -> subprocess.CompletedProcess:
-    """`python -m pmlint ARGS`, by default from a neutral folder: from the checkout's
-    root the source tree would be imported, which lacks the installed pmlint.rules."""
+    """`python -m pmlint ARGS`, by default from a neutral folder, so that the
+    package under test is the one this Python imports (installed, or the
+    checkout through an editable install), not whatever tree the test runs in."""
     return subprocess.run([sys.executable, "-m", "pmlint", *map(str, args)],
                           cwd=cwd or tempfile.gettempdir(), capture_output=True, text=text,
                           env={**os.environ, **(env or {})}, **kwargs)

@@ -95,6 +95,32 @@ def test_a_changed_or_new_local_header_invalidates(tmp_path):
     assert run() == []
 
 
+def test_a_changed_kconfig_or_makefile_invalidates_pm205(tmp_path):
+    """PM205 compares a file with CONFIG_PM off only if the tree may build it
+    so: what the Makefile and Kconfig say is in the key of its result."""
+    cache, tree = tmp_path / "cache", tmp_path / "linux"
+    (tree / "scripts" / "kconfig").mkdir(parents=True)
+    (tree / "Kconfig").write_text('source "drivers/Kconfig"\n')
+    drivers = tree / "drivers"
+    drivers.mkdir()
+    (drivers / "Makefile").write_text("obj-$(CONFIG_FOO) += foo.o\n")
+    kconfig = drivers / "Kconfig"
+    kconfig.write_text('config FOO\n\ttristate "foo"\n\tdepends on OF && PM\n')
+    (drivers / "foo.c").write_text(
+        "static int a(struct device *d) { return 0; }\n"
+        "static const struct dev_pm_ops t = { SET_RUNTIME_PM_OPS(a, a, NULL) };\n")
+    run = lambda **kw: findings(pmlint(drivers / "foo.c", cache, "--select", "PM205", **kw))  # noqa: E731
+    assert run() == []                     # FOO depends on PM: never built without it
+    assert run(crash="foo.c") == []        # from the cache
+    kconfig.write_text('config FOO\n\ttristate "foo"\n\tdepends on OF\n')
+    assert run() == [("foo.c", "PM205")]
+    assert run(crash="foo.c") == [("foo.c", "PM205")]
+    (drivers / "Makefile").write_text("obj-$(CONFIG_PM) += foo.o\n")
+    assert run() == []
+    # Without PM204/205 selected the tree is not read, and does not matter.
+    assert findings(pmlint(drivers / "foo.c", cache, "--select", "PM201")) == [("foo.c", "PM201")]
+
+
 def forged(path: str, payload: bytes) -> bytes:
     """An entry whose header is right for its payload: only the payload is wrong."""
     key = os.path.basename(os.path.dirname(path)) + os.path.basename(path)

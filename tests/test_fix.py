@@ -1,8 +1,10 @@
 """--diff and --fix: before/after fixture pairs (fixtures/fix/NAME.c -> NAME.fixed.c,
-no .fixed.c: left as it is), the diff applying, checkpatch.pl, and every refusal."""
+no .fixed.c: left as it is), the diff applying, checkpatch.pl, every refusal, and
+fixes riding on the findings every filter keeps."""
 from __future__ import annotations
 
 import collections
+import json
 import os
 import shutil
 import subprocess
@@ -12,8 +14,10 @@ import pytest
 
 from expectations import FIXTURES
 from lintrun import pmlint
-from pmlint import fix, fixrun
+from pmlint import catalogue, fix, fixrun
+from pmlint.filters import selected_rules
 from pmlint.parse import ParseOptions
+from pmlint.runner import analyse
 
 FIX = FIXTURES / "fix"
 BEFORE = sorted(p for p in FIX.glob("*.c") if not p.name.endswith(".fixed.c"))
@@ -23,7 +27,7 @@ NOTES = {
                            "PM201 quux_pm_ops: callback quux_resume() keeps the #if on line 11"],
     "pm103.c": ["PM103 garply_commented_pm_ops: the .suspend line holds more than the member"],
     "pm202.c": ["PM202 waldo_variant_pm_ops: used on line 32 other than as a pointer to const"],
-    "unparsable.c": ["not fixed: could not analyse line 12"],
+    "unparsable.c": ["not fixed: could not analyse: syntax error in 'fred_broken_pm_ops'"],
     "pm_only_member.c": ["PM201 plugh_pm_ops: callback plugh_resume() keeps the #if on line 18: it "
                          "uses saved_ctrl, which the file declares only under a CONFIG_PM option"],
     "pm_null_call.c": ["PM201 xyzzy_bus_pm_ops: callback xyzzy_bus_resume() keeps the #if on line 20: "
@@ -96,8 +100,11 @@ def test_checkpatch_has_no_new_complaints(path):
 
 
 def _fix(paths, capsys, write=True) -> tuple[int, str]:
-    status = fixrun.fix_files([str(p) for p in paths], [], ParseOptions(), fixrun.FIX_RULES,
-                              write=write, jobs=1)
+    """As --fix does: the files linted with the default rules, then their findings fixed."""
+    rules = selected_rules(catalogue.rules(), [], [])
+    findings = [f for r in analyse([str(p) for p in paths], ParseOptions(), rules, jobs=1)
+                for f in r.findings]
+    status = fixrun.fix_findings(findings, [], ParseOptions(), write=write, jobs=1)
     return status, capsys.readouterr().err
 
 
@@ -182,3 +189,95 @@ def test_fixes_follow_select_and_ignore(tmp_path):
     assert added == ["+static const struct dev_pm_ops bar_pm_ops = {"]
     out = run("--diff", "--ignore", "PM201,PM202", "a.c", cwd=tmp_path)
     assert out.returncode == 0 and out.stdout == b""
+
+
+# Two tables, each only ever pointed at: a PM202 finding and a const fix each.
+TWO_TABLES = b"""\
+#include <linux/pm.h>
+#include <linux/platform_device.h>
+
+static int a_suspend(struct device *dev) { return 0; }
+static int a_resume(struct device *dev) { return 0; }
+
+static struct dev_pm_ops a_pm_ops = {
+\tSYSTEM_SLEEP_PM_OPS(a_suspend, a_resume)
+};
+
+static struct dev_pm_ops b_pm_ops = {
+\tSYSTEM_SLEEP_PM_OPS(a_suspend, a_resume)
+};
+
+static struct platform_driver a_driver = {
+\t.driver = { .name = "a", .pm = pm_sleep_ptr(&a_pm_ops) },
+};
+
+static struct platform_driver b_driver = {
+\t.driver = { .name = "b", .pm = pm_sleep_ptr(&b_pm_ops) },
+};
+"""
+CONST_A = "+static const struct dev_pm_ops a_pm_ops = {"
+CONST_B = "+static const struct dev_pm_ops b_pm_ops = {"
+
+
+def _added(out) -> list[str]:
+    assert out.returncode == 0, out.stderr
+    return [line for line in out.stdout.decode().splitlines() if line.startswith("+static")]
+
+
+def test_a_per_file_ignore_leaves_that_findings_code_alone(tmp_path):
+    shutil.copy(FIX / "set_macros.c", tmp_path / "a.c")
+    shutil.copy(FIX / "set_macros.c", tmp_path / "b.c")
+    (tmp_path / ".pmlint.toml").write_text('per-file-ignores = { "a.c" = ["PM201"] }\n')
+    assert _added(run("--diff", "a.c", cwd=tmp_path)) == ["+static const struct dev_pm_ops bar_pm_ops = {"]
+    # The other file, and a.c without the ignore, get both fixes.
+    both = _added(run("--diff", "b.c", cwd=tmp_path))
+    assert len(both) > 1 and "+static const struct dev_pm_ops bar_pm_ops = {" in both
+    (tmp_path / ".pmlint.toml").unlink()
+    assert _added(run("--diff", "a.c", cwd=tmp_path)) == both
+
+
+def test_a_baseline_entry_leaves_that_findings_code_alone(tmp_path):
+    (tmp_path / "two.c").write_bytes(TWO_TABLES)
+    assert _added(run("--diff", "two.c", cwd=tmp_path)) == [CONST_A, CONST_B]
+    baseline = tmp_path / "baseline.json"
+    run("--write-baseline", baseline, "--select", "PM202", "two.c", cwd=tmp_path)
+    doc = json.loads(baseline.read_text())
+    doc["findings"] = [e for e in doc["findings"] if e["symbol"] == "a_pm_ops"]
+    assert len(doc["findings"]) == 1
+    baseline.write_text(json.dumps(doc))
+    # Only b_pm_ops' finding is new: only it is fixed, also with --fix.
+    assert _added(run("--diff", "--baseline", baseline, "two.c", cwd=tmp_path)) == [CONST_B]
+    out = run("--fix", "--baseline", baseline, "two.c", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    fixed_text = (tmp_path / "two.c").read_bytes()
+    assert b"static struct dev_pm_ops a_pm_ops" in fixed_text
+    assert b"static const struct dev_pm_ops b_pm_ops" in fixed_text
+
+
+def test_an_inline_suppression_leaves_that_findings_code_alone(tmp_path):
+    (tmp_path / "two.c").write_bytes(TWO_TABLES.replace(
+        b"static struct dev_pm_ops b_pm_ops = {", b"static struct dev_pm_ops b_pm_ops = { /* pmlint: ignore PM202 */"))
+    assert _added(run("--diff", "two.c", cwd=tmp_path)) == [CONST_A]
+
+
+def test_a_file_whose_finding_is_filtered_out_is_not_parsed_for_a_fix(tmp_path, monkeypatch, capsys):
+    """The fix pass parses only files with a kept finding it can fix."""
+    (tmp_path / "two.c").write_bytes(TWO_TABLES)
+    shutil.copy(FIX / "pm202.c", tmp_path / "pm202.c")
+    parsed = []   # the files handed to a worker to parse and fix
+    real = fixrun._items
+
+    def items(*args):
+        for needs_work, value in real(*args):
+            if needs_work:
+                parsed.append(value[0])
+            yield needs_work, value
+
+    monkeypatch.setattr(fixrun, "_items", items)
+    rules = [catalogue.by_id()["PM202"]]
+    results = list(analyse([str(tmp_path / "two.c"), str(tmp_path / "pm202.c")], ParseOptions(),
+                           rules, jobs=1))
+    kept = [f for r in results for f in r.findings if "pm202.c" not in f.path]
+    assert fixrun.fix_findings(kept, [], ParseOptions(), write=False, jobs=1) == 0
+    assert parsed == [str(tmp_path / "two.c")]
+    assert capsys.readouterr().out.count("+static const") == 2

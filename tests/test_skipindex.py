@@ -2,6 +2,12 @@
 
 The reader given to scan() logs every path it is asked for, from whichever
 pool process reads it, so a test sees exactly which files a run read.
+
+The index's clock is the test's: LATER is long after any file here was
+written (every file has settled), so no test waits for the real clock or
+depends on how fast a loaded machine gets there. A file changed within a
+test changes its size, so that its signature changes whatever the file
+system's time granularity.
 """
 from __future__ import annotations
 
@@ -19,6 +25,11 @@ from pmlint.runner import PREFILTER
 from pmlint.sourcefile import read_source
 
 FILES = 600   # above the size from which scan() uses a pool and the index
+
+
+def LATER() -> int:
+    """A clock for which every file of the test has long settled."""
+    return 1 << 62
 
 
 class LoggingReader:
@@ -45,19 +56,18 @@ def tree(tmp_path):
         p = root / f"f{i:04d}.c"
         p.write_bytes(DRIVER if i % 100 == 0 else b"int x;\n")
         paths.append(str(p))
-    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)   # younger files are never trusted unread
     return paths
 
 
-def run(paths, cache, reader, sources=True) -> list[str]:
-    return [kind for _, kind, _ in scan.scan(paths, reader, PREFILTER, cache, 2, sources)]
+def run(paths, cache, reader, sources=True, clock=LATER) -> list[str]:
+    return [kind for _, kind, _ in scan.scan(paths, reader, PREFILTER, cache, 2, sources, clock)]
 
 
 def cached_run(paths, cache, reader, sources=True) -> list[str]:
     """A scan whose candidates are then cached, as the runner does after parsing
     them: with a finding, so that a hit's source lines count."""
     kinds = []
-    looked = list(scan.scan(paths, reader, PREFILTER, cache, 2, sources))   # to its end: saved
+    looked = list(scan.scan(paths, reader, PREFILTER, cache, 2, sources, LATER))   # to its end: saved
     for path, kind, value in looked:
         if kind == scan.WORK:
             finding = Finding("PM101", "error", path, 7, 1, "foo_pm_ops", "a finding")
@@ -75,7 +85,6 @@ def tree_with_header(tree):
     for p in tree[::100]:
         with open(p, "wb") as f:
             f.write(b'#include "local.h"\n' + DRIVER)
-    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)
     return tree, header
 
 
@@ -113,25 +122,29 @@ def test_a_damaged_index_is_ignored(tree, tmp_path):
     assert sorted(reader.paths()) == sorted(tree)
 
 
-def test_files_changed_just_before_are_not_recorded(tmp_path):
-    root = tmp_path / "tree"
-    root.mkdir()
-    paths = [str(root / f"f{i:04d}.c") for i in range(FILES)]
-    for p in paths:
-        with open(p, "wb") as f:
-            f.write(b"int x;\n")
+def test_files_changed_just_before_are_not_recorded(tree, tmp_path):
+    newest = max(max(st.st_mtime_ns, st.st_ctime_ns) for st in map(os.stat, tree))
     cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
     reader = LoggingReader(tmp_path / "reads")
-    run(paths, cache, reader)
+    just_after = lambda: newest + 1   # noqa: E731  (every file changed just before)
+    run(tree, cache, reader, clock=just_after)
     reader.paths()
-    run(paths, cache, reader)
-    assert sorted(reader.paths()) == sorted(paths)
-    assert not any(p.name.startswith("skip-") for p in (tmp_path / "cache").iterdir()) \
-        if (tmp_path / "cache").exists() else True
+    run(tree, cache, reader, clock=just_after)
+    assert sorted(reader.paths()) == sorted(tree)
+    assert not [p for p in (tmp_path / "cache").glob("skip-*")]
+    # Once the clock has passed the settling time, the same files are recorded.
+    settled = lambda: newest + skipindex._SETTLE_NS + 1   # noqa: E731
+    first = run(tree, cache, reader, clock=settled)
+    reader.paths()
+    run(tree, cache, reader, clock=settled)
+    assert sorted(reader.paths()) == sorted(p for p, k in zip(tree, first) if k != scan.SKIP)
 
 
 def test_a_run_of_pmlint_records_and_then_trusts_the_index(tree, tmp_path):
+    """The command line's real clock: this one test waits until the files
+    have settled (waiting longer, on a loaded machine, changes nothing)."""
     import lintrun
+    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)
     cache = tmp_path / "cache"
     args = ("--format", "json", "--cache-dir", str(cache), str(tmp_path / "tree"))
     first = lintrun.pmlint(*args)
@@ -162,7 +175,7 @@ def test_a_changed_header_makes_its_includers_parsed_again(tree_with_header, tmp
     cached_run(tree, cache, reader)
     cached_run(tree, cache, reader)   # everything now known to the index
     with open(header, "w") as f:
-        f.write("#define LOCAL 2\n")
+        f.write("#define LOCAL 22\n")
     cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())   # a new run
     kinds = cached_run(tree, cache, reader, sources=False)
     assert [i for i, k in enumerate(kinds) if k == scan.WORK] == list(range(0, FILES, 100))
@@ -192,7 +205,6 @@ def test_headers_are_followed_from_wherever_a_run_starts(tree, tmp_path, monkeyp
                        ("b.h", b"#define B 1\n")):
         with open(os.path.join(sub, name), "wb") as f:
             f.write(text)
-    time.sleep(skipindex._SETTLE_NS / 1e9 + 0.1)
     reader = LoggingReader(tmp_path / "reads")
 
     def run_from(directory: str) -> str:
@@ -205,7 +217,7 @@ def test_headers_are_followed_from_wherever_a_run_starts(tree, tmp_path, monkeyp
     assert run_from(sub) == scan.WORK   # another path, another entry
     assert run_from(sub) == scan.HIT
     with open(os.path.join(sub, "b.h"), "wb") as f:
-        f.write(b"#define B 2\n")
+        f.write(b"#define B 22\n")
     assert run_from(sub) == scan.WORK
     assert run_from(root) == scan.WORK
 
@@ -221,5 +233,5 @@ def test_an_include_of_a_fifo_or_a_bad_name_neither_blocks_nor_crashes(tmp_path)
 def test_standard_input_among_many_files_keeps_its_place(tree, tmp_path):
     cache = ResultCache(str(tmp_path / "cache"), ParseOptions(), ())
     paths = tree[:300] + ["-"] + tree[300:]
-    looked = list(scan.scan(paths, LoggingReader(tmp_path / "reads"), PREFILTER, cache, 2))
+    looked = list(scan.scan(paths, LoggingReader(tmp_path / "reads"), PREFILTER, cache, 2, True, LATER))
     assert [p for p, _, _ in looked] == paths
