@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 _QUOTED = r'"((?:[^"\\]|\\.)*)"'
@@ -135,6 +137,13 @@ def mismatch(path: Path, want: list[Expect], got: list[Expect]) -> str:
         for e in (e for e in extra if e.line == line):
             out.append(f"  {path.name}:{line}: actual   {e.comment()}")
     return "\n".join(out)
+
+
+def assert_matches(path: Path, got: list[Expect], want: list[Expect] | None = None) -> None:
+    """Fail the test with `mismatch`'s account unless `got` is what the file expects."""
+    diff = mismatch(path, expectations(path) if want is None else want, got)
+    if diff:
+        pytest.fail(diff, pytrace=False)
 
 
 def _minus(a: list[Expect], b: list[Expect]) -> list[Expect]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -114,9 +115,12 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "fixtures.txt"
 
 
 def golden_text() -> str:
-    """`pmlint fixtures` run from the top of the checkout: the text output with
-    relative paths, then the summary line (stderr's other lines are libclang's own)."""
-    out = pmlint("--no-cache", "fixtures", cwd=FIXTURES.parent)
+    """`pmlint fixtures` over a copy of fixtures/ (a neutral folder: the package
+    under test is the installed one, see lintrun): the text output with relative
+    paths, then the summary line (stderr's other lines are libclang's own)."""
+    with tempfile.TemporaryDirectory() as where:
+        shutil.copytree(FIXTURES, Path(where) / "fixtures", symlinks=True)
+        out = pmlint("--no-cache", "fixtures", cwd=where)
     assert out.returncode == 1, out.stderr
     summary = [line for line in out.stderr.splitlines() if line.startswith("pmlint: ")]
     return out.stdout + "".join(line + "\n" for line in summary)

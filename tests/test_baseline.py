@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from expectations import expectations, mismatch
+from expectations import assert_matches
 from fixture_results import BASELINE_FILES as FILES
 from fixture_results import BASELINE_TREE as TREE
 from fixture_results import of_json
@@ -41,8 +41,7 @@ def test_the_tree_has_the_findings_it_expects(tmp_path):
     got = of_json(run.doc)
     assert FILES == ["drv/a.c", "drv/sub/b.c"] and set(got) <= set(FILES)
     for path in FILES:
-        diff = mismatch(top / path, expectations(top / path), got.get(path, []))
-        assert not diff, diff
+        assert_matches(top / path, got.get(path, []))
 
 
 # Each spelling: (folder to run in, relative to the top; --baseline; PATHs).

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from expectations import expectations, expected_findings, expected_slots, fixture_files, mismatch
+from expectations import assert_matches, expected_findings, expected_slots, fixture_files
 from fixture_results import analysed as _analyse
 from fixture_results import of_fixture
 from pmlint import catalogue
@@ -17,8 +17,7 @@ FILES = fixture_files()
 def test_fixture_findings(path):
     """Each finding and note matches one expectation exactly (rule, line,
     column, severity, message), and each expectation one finding or note."""
-    diff = mismatch(path, expectations(path), of_fixture(path))
-    assert not diff, diff
+    assert_matches(path, of_fixture(path))
 
 
 @pytest.mark.parametrize("path", [p for p in FILES if expected_slots(p)],

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from expectations import FIXTURES, expectations, expected_slots, mismatch
+from expectations import FIXTURES, assert_matches, expected_slots
 from fixture_results import FLAGGED, flagged_json, flags_of, of_json
 from lintrun import DRIVER, lint
 from pmlint.kconfig import KconfigError, resolve
@@ -26,8 +26,7 @@ def _summary(doc):
 @pytest.mark.parametrize("path", FLAGGED, ids=[p.name for p in FLAGGED])
 def test_flag_fixtures_hold_under_their_flags(path):
     doc = flagged_json(path, *flags_of(path))
-    diff = mismatch(path, expectations(path), of_json(doc).get(str(path), []))
-    assert not diff, diff
+    assert_matches(path, of_json(doc).get(str(path), []))
     found, notes, slots = _summary(doc)
     for line, want in expected_slots(path).items():
         assert slots.get(line) == want, f"table on line {line}"
