@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from expectations import FIXTURES
+from expectations import FIXTURES, expected_fix
+from fixture_results import FIX_BEFORE as BEFORE
+from fixture_results import fix_lines, run_fix
+from fixture_results import of_fixed as fixed
 from lintrun import pmlint
 from pmlint import catalogue, fix, fixrun
 from pmlint.filters import selected_rules
@@ -20,21 +23,6 @@ from pmlint.parse import ParseOptions
 from pmlint.runner import analyse
 
 FIX = FIXTURES / "fix"
-BEFORE = sorted(p for p in FIX.glob("*.c") if not p.name.endswith(".fixed.c"))
-# What a fixture must leave undone (stderr notes), and the files pmlint must refuse.
-NOTES = {
-    "shared_universal.c": ["PM201 quux_universal_pm_ops: UNIVERSAL_DEV_PM_OPS has no mechanical",
-                           "PM201 quux_pm_ops: callback quux_resume() keeps the #if on line 11"],
-    "pm103.c": ["PM103 garply_commented_pm_ops: the .suspend line holds more than the member"],
-    "pm202.c": ["PM202 waldo_variant_pm_ops: used on line 32 other than as a pointer to const"],
-    "unparsable.c": ["not fixed: could not analyse: syntax error in 'fred_broken_pm_ops'"],
-    "pm_only_member.c": ["PM201 plugh_pm_ops: callback plugh_resume() keeps the #if on line 18: it "
-                         "uses saved_ctrl, which the file declares only under a CONFIG_PM option"],
-    "pm_null_call.c": ["PM201 xyzzy_bus_pm_ops: callback xyzzy_bus_resume() keeps the #if on line 20: "
-                       "it calls pm_generic_resume(), pm_generic_suspend(), which the kernel headers "
-                       "define as NULL when the PM option is off"],
-}
-REFUSED = {"unparsable.c"}
 KERNEL = Path(os.environ.get("PMLINT_KERNEL_TREE", "/work/kernel/linux-source-6.12"))
 CHECKPATCH = KERNEL / "scripts" / "checkpatch.pl"
 
@@ -43,19 +31,16 @@ def run(*args, cwd):
     return pmlint(*args, cwd=cwd, text=False)
 
 
-def fixed(path: Path) -> Path:
-    after = path.with_name(path.stem + ".fixed.c")
-    return after if after.exists() else path
-
-
 @pytest.mark.parametrize("path", BEFORE, ids=lambda p: p.name)
 def test_fix_writes_the_fixed_fixture(path, tmp_path):
-    shutil.copy(path, tmp_path / path.name)
-    out = run("--fix", path.name, cwd=tmp_path)
-    assert out.returncode == (2 if path.name in REFUSED else 0), out.stderr
+    """Each fixture's `/* fix: KIND "TEXT" */` comments are what --fix prints
+    about it (fixed, or not fixed and why); an error means it is refused."""
+    out = run_fix(path, tmp_path)
+    want = expected_fix(path)
+    assert expected_fix(fixed(path)) == want  # the comments are at the end, where no fix edits
+    assert fix_lines(out.stderr.decode(), path.name) == want, f"{path}: --fix printed\n{out.stderr.decode()}"
+    assert out.returncode == (2 if any(kind == "error" for kind, _ in want) else 0), out.stderr
     assert (tmp_path / path.name).read_bytes() == fixed(path).read_bytes()
-    for note in NOTES.get(path.name, ()):
-        assert note in out.stderr.decode()
     assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
 
 

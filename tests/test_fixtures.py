@@ -5,34 +5,19 @@ import re
 
 import pytest
 
-from expectations import (expected_evidence, expected_findings, expected_severities,
-                          expected_slots, fixture_files)
+from expectations import assert_matches, expected_findings, expected_slots, fixture_files
+from fixture_results import analysed as _analyse
+from fixture_results import of_fixture
 from pmlint import catalogue
-from pmlint.engine import evaluate
-from pmlint.parse import ParseOptions
-from pmlint.runner import analyse_file
 
 FILES = fixture_files()
 
 
-def _analyse(path):
-    """The model with the bodies the rules read."""
-    return analyse_file(str(path), ParseOptions(), catalogue.rules()).model
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_fixture_findings(path):
-    findings = evaluate(_analyse(path), catalogue.rules())
-    got = sorted((f.line, f.rule) for f in findings)
-    assert got == expected_findings(path), "\n".join(
-        f"{f.line}: {f.rule} {f.message}" for f in findings)
-    rule_severity = {r.id: r.severity for r in catalogue.rules()}
-    severities = {(f.line, f.rule): f.severity for f in findings}
-    want = {key: expected_severities(path).get(key, rule_severity[key[1]]) for key in severities}
-    assert severities == want
-    notes = sorted((n.line, f.rule) for f in findings for n in f.notes)
-    assert notes == expected_evidence(path), "\n".join(
-        f"{n.line}: {f.rule} note: {n.message}" for f in findings for n in f.notes)
+    """Each finding and note matches one expectation exactly (rule, line,
+    column, severity, message), and each expectation one finding or note."""
+    assert_matches(path, of_fixture(path))
 
 
 @pytest.mark.parametrize("path", [p for p in FILES if expected_slots(p)],
