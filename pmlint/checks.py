@@ -80,6 +80,21 @@ def analysis_problem(model: FileModel, match: dict) -> Iterator[Hit]:
         yield Hit(Location(p.path, p.line, p.column), "", {"reason": p.reason})
 
 
+@check("unevaluable-condition", fields=("assumed",))
+def unevaluable_condition(model: FileModel, match: dict) -> Iterator[Hit]:
+    """An #if near PM code that the parse could not evaluate (pmlint.conditions)."""
+    for a in model.assumed:
+        names, one = pmcore.listed(a.names), len(a.names) == 1
+        if a.function_like:
+            assumed = (f"{names} {'is a macro' if one else 'are macros'} pmlint does not know, "
+                       "so it took the condition as false (the code under it is not checked)")
+        else:
+            assumed = f"{names} {'is' if one else 'are'} not defined, so pmlint took {'it' if one else 'them'} as 0"
+        yield Hit(Location(model.path, a.line), ",".join(a.names), {"assumed": (
+            f"'{a.condition}' cannot be evaluated without the kernel's headers: {assumed}; "
+            "define what the build defines with -D, or give the real flags with -p")})
+
+
 @check("driver-member-pair", params=("struct", "from", "to"),
        fields=("present", "missing", "callback"))
 def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:

@@ -1,0 +1,88 @@
+"""Kernel versions as an input: --kernel-version, kernel-version in the
+configuration, and the prelude's linux/version.h."""
+from __future__ import annotations
+
+import pytest
+
+from expectations import FIXTURES
+from lintrun import lint
+from pmlint import kversion
+
+VERSIONED = b"""\
+#include <linux/version.h>
+#include <linux/pm.h>
+static int foo_freeze(struct device *dev) { free_irq(1, dev); return 0; }
+static int foo_restore(struct device *dev) { return request_irq(1, 0, 0, "foo", dev); }
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 4, 0) && LINUX_VERSION_MAJOR >= 5
+static const struct dev_pm_ops foo_pm_ops = {
+\t.freeze = foo_freeze,
+\t.restore = foo_restore,
+};
+#endif
+"""
+
+
+def tables(run) -> dict:
+    return {t["name"]: t["slots"] for t in run.doc["tables"]}
+
+
+def test_a_table_under_a_version_check_is_found_by_default(tmp_path):
+    (tmp_path / "v.c").write_bytes(VERSIONED)
+    run = lint(tmp_path, "--no-cache", "--format", "json", "v.c")
+    assert run.code == 1 and tables(run) == {"foo_pm_ops": {"freeze": "foo_freeze",
+                                                            "restore": "foo_restore"}}
+    old = lint(tmp_path, "--no-cache", "--format", "json", "--kernel-version", "4.19", "v.c")
+    assert (old.code, tables(old)) == (0, {})
+
+
+def test_runtime_members_before_6_6_are_seen_for_5_15_only():
+    path = FIXTURES / "flags" / "runtime_before_6_6_fires.c"
+    old = lint(None, "--no-cache", "--format", "json", "--kernel-version", "5.15", path)
+    new = lint(None, "--no-cache", "--format", "json", path)
+    assert "runtime_suspend" in tables(old)["foo_pm_ops"]
+    assert "runtime_suspend" not in tables(new)["foo_pm_ops"]
+    assert [f["rule"] for f in old.doc["findings"]] == ["PM106"] and new.doc["findings"] == []
+
+
+@pytest.mark.parametrize("sublevel, seen", [("6.5.255", True), ("6.5.300", None), ("6.6", False)])
+def test_the_version_is_exact_to_the_sublevel(sublevel, seen):
+    path = FIXTURES / "flags" / "runtime_before_6_6_fires.c"
+    run = lint(None, "--no-cache", "--format", "json", "--kernel-version", sublevel, path)
+    if seen is None:
+        assert run.code == 2
+    else:
+        assert ("runtime_suspend" in tables(run)["foo_pm_ops"]) is seen
+
+
+def test_the_configuration_file_names_the_version(tmp_path):
+    (tmp_path / "v.c").write_bytes(VERSIONED)
+    (tmp_path / ".pmlint.toml").write_text('kernel-version = "4.19"\n')
+    assert lint(tmp_path, "--no-cache", "v.c").code == 0
+    assert lint(tmp_path, "--no-cache", "--kernel-version", "5.4", "v.c").code == 1   # the command line wins
+    (tmp_path / ".pmlint.toml").write_text('kernel-version = "five"\n')
+    bad = lint(tmp_path, "--no-cache", "v.c")
+    assert bad.code == 2 and "kernel-version: 'five' is not a kernel version" in bad.stderr
+    (tmp_path / ".pmlint.toml").write_text('kernel-version = 5.4\n')
+    assert lint(tmp_path, "--no-cache", "v.c").code == 2
+
+
+@pytest.mark.parametrize("value", ["5", "5.x", "v5.4", "1.0", "5.4.0.1", "6.1..5.4", "5.4..", ""])
+def test_a_bad_version_is_a_usage_error(tmp_path, value):
+    (tmp_path / "v.c").write_bytes(VERSIONED)
+    run = lint(tmp_path, "--kernel-version", value, "v.c")
+    assert (run.code, run.stdout) == (2, b"")
+    assert "argument --kernel-version:" in run.stderr
+
+
+def test_help_states_the_default():
+    text = " ".join(lint(None, "--help").stdout.decode().split())
+    assert "--kernel-version" in text and "(default: 6.12, the newest kernel whose pm.h" in text
+
+
+def test_versions_and_ranges():
+    assert kversion.parse("5.4") == ((5, 4, 0), (5, 4, 0))
+    assert kversion.parse("5.4..5.16") == ((5, 4, 0), (5, 16, 255))
+    assert kversion.parse("5.4.10..6.1.38") == ((5, 4, 10), (6, 1, 38))
+    assert kversion.code((6, 12, 0)) == 396288   # as 6.12's include/generated/uapi/linux/version.h
+    assert kversion.before((6, 0, 0)) == (5, 19, 255) and kversion.before((5, 17, 0)) == (5, 16, 255)
+    assert kversion.span((5, 4, 0), (5, 16, 255)) == "5.4..5.16"
