@@ -227,6 +227,10 @@ def _lint(argv: list[str]) -> int:
         ap.error("--timeout must be more than 0 seconds")
     rules = catalogue.with_vocabulary(selected_rules(catalogue.rules(), select, ignore), cfg.effects)
     options = _parse_options(args, cfg)
+    if args.kernel_version or cfg.kernel_version:   # advice only the oldest kernel can take
+        rules = catalogue.for_kernel(rules, ".".join(map(str, options.kernel_version)))
+        if not args.quiet:
+            _note_withheld(rules, options.kernel_version)
     patch_mode = args.patch or args.git
     if patch_mode and args.paths:
         ap.error("--patch and --git check what the patch changes: give no PATH")
@@ -299,6 +303,17 @@ def _lint(argv: list[str]) -> int:
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _note_withheld(rules, kernel) -> None:
+    """Say which advice the oldest kernel checked cannot take."""
+    from pmlint import pmcore, pmhistory
+    for rule in rules:
+        held = [m for m, needs in rule.match.get("needs", {}).items() if pmhistory.missing(needs, kernel)]
+        if held:
+            print(f"pmlint: note: {rule.id} is not reported for {pmcore.listed(held)}: what replaces "
+                  f"{'it' if len(held) == 1 else 'them'} is not in pm.h of {kversion.shown(kernel)}, "
+                  "the oldest kernel checked", file=sys.stderr)
 
 
 def _baseline_place(args, paths: list[str], cfg: Config) -> baseline.Place:

@@ -86,3 +86,25 @@ def test_versions_and_ranges():
     assert kversion.code((6, 12, 0)) == 396288   # as 6.12's include/generated/uapi/linux/version.h
     assert kversion.before((6, 0, 0)) == (5, 19, 255) and kversion.before((5, 17, 0)) == (5, 16, 255)
     assert kversion.span((5, 4, 0), (5, 16, 255)) == "5.4..5.16"
+
+
+def test_pm201_and_pm203_advise_only_what_the_oldest_kernel_has():
+    pm201 = FIXTURES / "PM201_fires.c"
+    old = lint(None, "--no-cache", "--format", "json", "--kernel-version", "5.16.20", pm201)
+    assert [f for f in old.doc["findings"] if f["rule"] == "PM201"] == []
+    assert ("pmlint: note: PM201 is not reported for SIMPLE_DEV_PM_OPS, UNIVERSAL_DEV_PM_OPS, "
+            "SET_SYSTEM_SLEEP_PM_OPS") in old.stderr
+    new = lint(None, "--no-cache", "--format", "json", "--kernel-version", "5.17", pm201)
+    found = [f for f in new.doc["findings"] if f["rule"] == "PM201"]
+    assert len(found) == 3 and "note:" not in new.stderr
+    assert found[0]["notes"][0]["message"] == (
+        "DEFINE_SIMPLE_DEV_PM_OPS (since 5.17) and pm_sleep_ptr (since 5.17): all in pm.h of "
+        "5.17, the oldest kernel checked")
+    pm203 = FIXTURES / "PM203_fires.c"
+    wrapped = {v: [f["message"] for f in lint(None, "--no-cache", "--format", "json", "--select",
+                                               "PM203", *v, pm203).doc["findings"]]
+               for v in ((), ("--kernel-version", "5.10"), ("--kernel-version", "5.4"))}
+    assert len(wrapped[()]) == 3 and wrapped[("--kernel-version", "5.4")] == []
+    # 5.10 has pm_ptr() (5.9) but not pm_sleep_ptr() (5.17).
+    assert [m for m in wrapped[("--kernel-version", "5.10")]] == [
+        m for m in wrapped[()] if "use pm_ptr(" in m]
