@@ -84,6 +84,9 @@ def analysis_problem(model: FileModel, match: dict) -> Iterator[Hit]:
 def unevaluable_condition(model: FileModel, match: dict) -> Iterator[Hit]:
     """An #if near PM code that the parse could not evaluate (pmlint.conditions)."""
     for a in model.assumed:
+        if a.said:
+            yield Hit(Location(model.path, a.line), a.condition, {"assumed": f"'{a.condition}': {a.said}"})
+            continue
         names, one = pmcore.listed(a.names), len(a.names) == 1
         if a.function_like:
             assumed = (f"{names} {'is a macro' if one else 'are macros'} pmlint does not know, "

@@ -191,6 +191,7 @@ class Assumption:
     # An unknown function-like macro: a preprocessor error, and the whole
     # condition counts as false. Otherwise the names count as 0.
     function_like: bool
+    said: str = ""            # what pmlint did instead, when it is neither (pmlint.byversion)
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,54 @@ def test_pm201_and_pm203_advise_only_what_the_oldest_kernel_has():
     # 5.10 has pm_ptr() (5.9) but not pm_sleep_ptr() (5.17).
     assert [m for m in wrapped[("--kernel-version", "5.10")]] == [
         m for m in wrapped[()] if "use pm_ptr(" in m]
+
+
+def test_a_range_is_split_where_the_file_checks_the_version():
+    from pmlint import kranges
+    source = (b"#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0)\n#endif\n"
+              b"#if KERNEL_VERSION(5, 15, 0) < LINUX_VERSION_CODE\n#endif\n"
+              b"#elif LINUX_VERSION_CODE <= KERNEL_VERSION(6, 1, 255)\n#endif\n"
+              b"#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 19, 0)\n#endif\n")   # before the range
+    parts = kranges.split(source, (5, 4, 0), (6, 12, 255))
+    assert [iv.shown for iv in parts.intervals] == ["5.4..5.9", "5.10..5.15", "5.15.1..6.1",
+                                                    "6.2..6.12"]
+    assert parts.cut == ()
+    assert kranges.split(b"", (5, 4, 0), (6, 12, 255)).intervals == (
+        kranges.Interval((5, 4, 0), (6, 12, 255)),)
+
+
+def test_a_range_beyond_the_bound_says_what_it_did_not_analyse_apart(tmp_path):
+    checks = "".join(f"#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, {m}, 0)\n"
+                     f"static int foo_{m}(struct device *dev) {{ return 0; }}\n#endif\n"
+                     for m in range(5, 16))
+    (tmp_path / "many.c").write_bytes(VERSIONED + checks.encode())
+    run = lint(tmp_path, "--no-cache", "--format", "json", "--kernel-version", "5.4..6.12", "many.c")
+    cut = [f for f in run.doc["findings"] if f["rule"] == "PM001"]
+    assert [(f["line"], f["severity"]) for f in cut] == [(32, "note")]
+    assert cut[0]["message"] == (
+        "'#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 12, 0)': 5.4..6.12 has 12 intervals on "
+        "which the file's version checks do not change, and pmlint analyses at most 8: kernels "
+        "5.11..6.12 were analysed as 5.11, so what changes at 5.12, 5.13, 5.14 and 5.15 was not "
+        "seen")
+
+
+def test_a_range_merges_findings_and_says_where_they_hold(tmp_path):
+    (tmp_path / "v.c").write_bytes(VERSIONED)
+    run = lint(tmp_path, "--no-cache", "--format", "json", "--select", "PM1", "--kernel-version",
+               "4.14..6.12", "v.c")
+    assert [f["rule"] for f in run.doc["findings"]] == ["PM101"]
+    assert run.doc["findings"][0]["notes"][-1]["message"] == (
+        "holds for kernels 5.4..6.12 only, of 4.14..6.12: the file's version checks leave it "
+        "out of the others")
+    assert run.doc["summary"]["tables"] == 1
+    whole = lint(tmp_path, "--no-cache", "--format", "json", "--select", "PM1", "--kernel-version",
+                 "5.4..6.12", "v.c")
+    assert [n["message"] for n in whole.doc["findings"][0]["notes"]
+            if n["message"].startswith("holds for")] == []
+    # Cached: the same, and a range is not mistaken for its first version.
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        again = lint(tmp_path, "--cache-dir", cache, "--format", "json", "--select", "PM1",
+                     "--kernel-version", "4.14..6.12", "v.c")
+        assert again.doc["findings"] == run.doc["findings"]
+    assert lint(tmp_path, "--cache-dir", cache, "--kernel-version", "4.14", "v.c").code == 0
