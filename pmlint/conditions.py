@@ -18,7 +18,7 @@ import os
 import re
 
 from pmlint.cache import include_names
-from pmlint.model import Assumption
+from pmlint.model import Assumption, FileModel
 
 _DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b((?:[^\n]*\\\n)*[^\n]*)",
                         re.M)
@@ -38,16 +38,18 @@ _MAX_HEADERS = 32
 
 
 def unevaluable(path: str, source: bytes, macros: tuple[str, ...], known: frozenset[str],
-                callbacks: frozenset[str] = frozenset()) -> tuple[Assumption, ...]:
+                model: FileModel | None = None) -> tuple[Assumption, ...]:
     """The #if/#elif lines whose block holds PM code (or a callback of the
-    file's tables) and that use a macro nothing defines."""
+    model's tables and drivers) and that use a macro nothing defines."""
     directives = list(_DIRECTIVE.finditer(source))
     if not directives:
         return ()
+    callbacks = sorted({s.callback for o in (*model.tables, *model.drivers) for s in o.slots}
+                       if model is not None else ())
     defined = {m.partition("=")[0].partition("(")[0] for m in macros} | known
     defined |= _definitions(path, source)
     pm_code = _PM_CODE if not callbacks else re.compile(
-        _PM_CODE.pattern + rb"|\b(?:" + b"|".join(re.escape(c.encode()) for c in sorted(callbacks))
+        _PM_CODE.pattern + rb"|\b(?:" + b"|".join(re.escape(c.encode()) for c in callbacks)
         + rb")\b")
     out = []
     for index, m in _conditions(directives):

@@ -572,13 +572,9 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
         more["configurations"] = facts
     more.update(_variants(path, shown, source, options, unknowns))
     if not options.flags and (assumed := conditions.unevaluable(
-            path, source, options.macros, _known_macros(), _callbacks(model))):
+            path, source, options.macros, _known_macros(), model)):
         more["assumed"] = assumed
     return dataclasses.replace(model, **more) if more else model
-
-
-def _callbacks(model: FileModel) -> frozenset[str]:
-    return frozenset(s.callback for o in (*model.tables, *model.drivers) for s in o.slots)
 
 
 # A member a driver object's initializer sets that pmlint reads (_DRIVER_MEMBERS).

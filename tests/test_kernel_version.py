@@ -159,3 +159,11 @@ def test_a_range_merges_findings_and_says_where_they_hold(tmp_path):
                      "--kernel-version", "4.14..6.12", "v.c")
         assert again.doc["findings"] == run.doc["findings"]
     assert lint(tmp_path, "--cache-dir", cache, "--kernel-version", "4.14", "v.c").code == 0
+
+
+def test_the_summary_counts_the_pm001_notes():
+    run = lint(None, "--no-cache", FIXTURES / "PM001_fires.c")
+    assert run.code == 1
+    assert run.stderr.splitlines()[-1] == "pmlint: 1 file checked, 1 table, 4 findings, 0 files not analysed"
+    shown = lint(None, "show", "--kernel-version", "5.4..6.12", FIXTURES / "flags" / "range_part_fires.c")
+    assert shown.code == 0 and "baz_pm_ops" in shown.stdout.decode()
