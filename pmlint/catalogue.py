@@ -169,6 +169,13 @@ def by_id() -> dict[str, Rule]:
     return {r.id: r for r in rules()}
 
 
+def for_kernel(rules, kernel: str) -> list[Rule]:
+    """The rules, told the oldest kernel checked (X.Y.Z) where their kind takes it."""
+    from pmlint.checks import KINDS
+    return [dataclasses.replace(r, match={**r.match, "kernel": kernel})
+            if "kernel" in KINDS[r.match["kind"]].optional else r for r in rules]
+
+
 def with_vocabulary(rules, extra: dict) -> list[Rule]:
     """The rules, with a project's additions to the effect vocabulary in
     their match (so that they reach the checks, and the cache key)."""

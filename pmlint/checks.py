@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pmlint import pmcore
+from pmlint import kversion, pmcore, pmhistory
 from pmlint.model import FileModel, Location, Note
 
 
@@ -80,6 +80,24 @@ def analysis_problem(model: FileModel, match: dict) -> Iterator[Hit]:
         yield Hit(Location(p.path, p.line, p.column), "", {"reason": p.reason})
 
 
+@check("unevaluable-condition", fields=("assumed",))
+def unevaluable_condition(model: FileModel, match: dict) -> Iterator[Hit]:
+    """An #if near PM code that the parse could not evaluate (pmlint.conditions)."""
+    for a in model.assumed:
+        if a.said:
+            yield Hit(Location(model.path, a.line), a.condition, {"assumed": f"'{a.condition}': {a.said}"})
+            continue
+        names, one = pmcore.listed(a.names), len(a.names) == 1
+        if a.function_like:
+            assumed = (f"{names} {'is a macro' if one else 'are macros'} pmlint does not know, "
+                       "so it took the condition as false (the code under it is not checked)")
+        else:
+            assumed = f"{names} {'is' if one else 'are'} not defined, so pmlint took {'it' if one else 'them'} as 0"
+        yield Hit(Location(model.path, a.line), ",".join(a.names), {"assumed": (
+            f"'{a.condition}' cannot be evaluated without the kernel's headers: {assumed}; "
+            "define what the build defines with -D, or give the real flags with -p")})
+
+
 @check("driver-member-pair", params=("struct", "from", "to"),
        fields=("present", "missing", "callback"))
 def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
@@ -91,15 +109,20 @@ def driver_member_pair(model: FileModel, match: dict) -> Iterator[Hit]:
                 "callback": drv.slot(match["from"]).callback})
 
 
-@check("deprecated-macro", params=("replace",), fields=("macros", "replacements"))
+@check("deprecated-macro", params=("replace",), optional=("needs", "kernel"),
+       fields=("macros", "replacements"))
 def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
     """A table written with a macro that `replace` maps to its replacement.
 
     A macro that writes the whole table (SIMPLE_DEV_PM_OPS) stands for the
     member macros it expands to; otherwise the macros each member went
     through count, so a driver's own wrapper macro does not hide them.
+    With `kernel` (the oldest kernel checked, X.Y.Z), a macro whose
+    replacement needs what that kernel's pm.h does not have yet (`needs`,
+    pmlint.pmhistory) is not reported, and a note says what the advice needs.
     """
-    replace = match["replace"]
+    replace, needs = match["replace"], match.get("needs", {})
+    kernel = kversion.parse_one(match["kernel"]) if "kernel" in match else None
     for table in _tables(model):
         if table.defined_by in replace:
             used = {table.defined_by: table.defined_by}  # macro -> what the source names
@@ -109,12 +132,24 @@ def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
                 for macro in slot.macros:
                     if macro in replace:
                         used.setdefault(macro, slot.via)
+        if kernel is not None:
+            used = {m: via for m, via in used.items() if not pmhistory.missing(needs.get(m, ()), kernel)}
         if used:
             yield Hit(table.location, table.name, {
                 "macros": pmcore.listed(m if via == m else f"{m} (through {via})"
                                         for m, via in used.items()),
                 "replacements": pmcore.listed(replace[m] for m in used)},
-                items=tuple(used))
+                items=tuple(used), notes=_since_notes(table.location, used, needs, kernel))
+
+
+def _since_notes(where: Location, used, needs: dict, kernel) -> tuple[Note, ...]:
+    """What the advice needs, and since when pm.h has it: said when a kernel was named."""
+    if kernel is None:
+        return ()
+    wanted = sorted({n for m in used for n in needs.get(m, ())}, key=lambda n: (pmhistory.since()[n], n))
+    return (Note(where.path, where.line, where.column, (
+        f"{pmcore.listed(f'{n} (since {kversion.shown(pmhistory.since()[n])})' for n in wanted)}: "
+        f"all in pm.h of {kversion.shown(kernel)}, the oldest kernel checked")),)
 
 
 @check("table-where", params=("where",), optional=("headers",))
@@ -132,14 +167,16 @@ def table_where(model: FileModel, match: dict) -> Iterator[Hit]:
 
 
 @check("pointer-not-wrapped", params=("new", "old", "wrappers", "defined_by", "unless_guarded"),
-       fields=("member", "table", "wrapper"))
+       optional=("kernel",), fields=("member", "table", "wrapper"))
 def pointer_not_wrapped(model: FileModel, match: dict) -> Iterator[Hit]:
     """A driver's pm member points, not through a `wrappers` macro, at a new-style table.
 
     New-style: defined by a macro matching `defined_by`, or with a member set
     through a `new` macro and not through an `old` one. Its callbacks are not
     under #ifdef; only the wrapper lets the compiler drop them when PM is off.
+    With `kernel` (the oldest kernel checked), not where its pm.h lacks the wrapper.
     """
+    kernel = kversion.parse_one(match["kernel"]) if "kernel" in match else None
     new, old, wrappers = set(match["new"]), set(match["old"]), set(match["wrappers"])
     defined_by, guard = re.compile(match["defined_by"]), re.compile(match["unless_guarded"])
 
@@ -154,10 +191,10 @@ def pointer_not_wrapped(model: FileModel, match: dict) -> Iterator[Hit]:
             table = tables.get(slot.callback)
             if (table and slot.name.rpartition(".")[2] == "pm" and not wrappers & set(slot.macros)
                     and not guarded(slot.location.line)):
-                runtime = any(s.name in pmcore.RUNTIME for s in table.slots)
-                yield Hit(drv.location, drv.name, {
-                    "member": f".{slot.name}", "table": table.name,
-                    "wrapper": "pm_ptr" if runtime else "pm_sleep_ptr"})
+                wrapper = "pm_ptr" if any(s.name in pmcore.RUNTIME for s in table.slots) else "pm_sleep_ptr"
+                if kernel is None or not pmhistory.missing([wrapper], kernel):
+                    yield Hit(drv.location, drv.name, {
+                        "member": f".{slot.name}", "table": table.name, "wrapper": wrapper})
 
 
 @check("callback-left-out", fields=("callbacks",))

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from pmlint import __version__, baseline, catalogue, compdb, config, kbuild
+from pmlint import __version__, baseline, catalogue, compdb, config, kbuild, kversion
 from pmlint.config import Config
 from pmlint.discover import discover, files_under
 from pmlint.formatters import FORMATS, render
@@ -95,7 +95,21 @@ class _Macro(argparse.Action):
         setattr(namespace, self.dest, [*getattr(namespace, self.dest), (self.const, values)])
 
 
+def _kernel_version(text: str):
+    try:
+        return kversion.parse(text)
+    except kversion.VersionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _config_options(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--kernel-version", type=_kernel_version, metavar="X.Y[.Z] | A..B",
+                    help="evaluate the files' version checks (LINUX_VERSION_CODE, "
+                         "KERNEL_VERSION) against this kernel, and give PM201 advice only it "
+                         f"has (default: {kversion.shown(kversion.NEWEST)}, the newest kernel "
+                         "whose pm.h pmlint models); A..B analyses each file once per outcome "
+                         "of its version checks in that range. Without headers only: with -p "
+                         "the kernel's own version.h decides")
     ap.add_argument("--kconfig", metavar="FILE",
                     help="take enabled CONFIG_ options from a kernel .config instead of the "
                          f"default ({', '.join(DEFAULT_CONFIG)})")
@@ -111,13 +125,15 @@ def _config_options(ap: argparse.ArgumentParser) -> None:
                          "and the rest of kernel/power/Kconfig's)")
 
 
-def _parse_options(args) -> ParseOptions:
+def _parse_options(args, cfg: Config = Config()) -> ParseOptions:
     base = tuple(read_dotconfig(args.kconfig)) if args.kconfig else DEFAULT_CONFIG
     config, notes = resolve(base, args.macros)
     if not getattr(args, "quiet", False):
         for note in notes:
             print(f"pmlint: note: {note}", file=sys.stderr)
-    return ParseOptions(config=config)
+    first, last = args.kernel_version or cfg.kernel_version or (kversion.NEWEST, kversion.NEWEST)
+    return ParseOptions(config=config, kernel_version=first,
+                        kernel_upto=last if last != first else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,7 +226,11 @@ def _lint(argv: list[str]) -> int:
     if not args.timeout > 0:
         ap.error("--timeout must be more than 0 seconds")
     rules = catalogue.with_vocabulary(selected_rules(catalogue.rules(), select, ignore), cfg.effects)
-    options = _parse_options(args)
+    options = _parse_options(args, cfg)
+    if args.kernel_version or cfg.kernel_version:   # advice only the oldest kernel can take
+        rules = catalogue.for_kernel(rules, ".".join(map(str, options.kernel_version)))
+        if not args.quiet:
+            _note_withheld(rules, options.kernel_version)
     patch_mode = args.patch or args.git
     if patch_mode and args.paths:
         ap.error("--patch and --git check what the patch changes: give no PATH")
@@ -283,6 +303,17 @@ def _lint(argv: list[str]) -> int:
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _note_withheld(rules, kernel) -> None:
+    """Say which advice the oldest kernel checked cannot take."""
+    from pmlint import pmcore, pmhistory
+    for rule in rules:
+        held = [m for m, needs in rule.match.get("needs", {}).items() if pmhistory.missing(needs, kernel)]
+        if held:
+            print(f"pmlint: note: {rule.id} is not reported for {pmcore.listed(held)}: what replaces "
+                  f"{'it' if len(held) == 1 else 'them'} is not in pm.h of {kversion.shown(kernel)}, "
+                  "the oldest kernel checked", file=sys.stderr)
 
 
 def _baseline_place(args, paths: list[str], cfg: Config) -> baseline.Place:

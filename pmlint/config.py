@@ -9,6 +9,7 @@ checked: a typo is an error (exit 2) naming it, never silently ignored.
     exclude = ["drivers/staging/*"]
     severity = { PM103 = "error" }
     per-file-ignores = { "drivers/legacy/*.c" = ["PM103"] }
+    kernel-version = "5.4..6.12"   # as --kernel-version
 
     [tool.pmlint.effects]          # the project's own helpers (docs/effects.md)
     neutral = ["foo_log"]
@@ -23,9 +24,10 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
+from pmlint import kversion
 from pmlint.catalogue import SEVERITIES, Rule
 
-KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects")
+KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects", "kernel-version")
 EFFECT_KEYS = ("neutral", "reads", "down", "up")
 
 
@@ -43,6 +45,7 @@ class Config:
     severity: dict = field(default_factory=dict)
     per_file_ignores: dict = field(default_factory=dict)
     effects: dict = field(default_factory=dict)   # additions to pmlint.effects' vocabulary
+    kernel_version: tuple = ()    # (first, last) versions, as pmlint.kversion.parse gives them
 
     def relative(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
@@ -133,7 +136,14 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
     if not isinstance(pfi, dict):
         raise ConfigError(f"{where('per-file-ignores')} must be a table of glob = [IDs]")
     effects = _effects(data.get("effects", {}), where("effects"))
+    kernel = ()
+    if "kernel-version" in data:
+        try:
+            kernel = kversion.parse(data["kernel-version"])
+        except kversion.VersionError as exc:
+            raise ConfigError(f"{where('kernel-version')}: {exc}") from None
     return Config(source=path, root=os.path.dirname(os.path.abspath(path)), effects=effects,
+                  kernel_version=kernel,
                   select=rule_list("select", data.get("select", [])),
                   ignore=rule_list("ignore", data.get("ignore", [])),
                   exclude=tuple(exclude), severity=dict(severity),

@@ -83,7 +83,7 @@ def _unintended(path: str, new: bytes, options: ParseOptions, old: FileModel, pl
         return "a driver's PM members would change"
     if plan.converted_callbacks:
         off = ParseOptions(config=tuple(o for o in options.config if o.partition("=")[0] not in _PM_OPTIONS),
-                           switch_off=())
+                           switch_off=(), kernel_version=options.kernel_version)
         lost = sorted(plan.converted_callbacks & set(_parse(path, new, off).left_out))
         if lost:
             return f"with CONFIG_PM off, {', '.join(lost)} would be used but not declared"

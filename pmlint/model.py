@@ -181,6 +181,20 @@ class Conditional:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """An #if or #elif near PM code that the headerless parse cannot evaluate
+    (pmlint.conditions), and what the preprocessor took it for."""
+
+    line: int
+    condition: str            # the directive as written, e.g. "#if IS_BUILTIN_FOO(x)"
+    names: tuple[str, ...]    # the macros it uses that nothing defines; NAME() if called
+    # An unknown function-like macro: a preprocessor error, and the whole
+    # condition counts as false. Otherwise the names count as 0.
+    function_like: bool
+    said: str = ""            # what pmlint did instead, when it is neither (pmlint.byversion)
+
+
+@dataclass(frozen=True)
 class Use:
     """A name used at a location."""
 
@@ -235,6 +249,9 @@ class FileModel:
     varied: tuple[str, ...] = ()
     variants: tuple[ConfigFacts, ...] = ()
     unvaried: tuple[str, ...] = ()
+    # The #ifs near PM code the parse could not evaluate (PM001). Not in
+    # repr(): the model dump shows them as the PM001 findings they give.
+    assumed: tuple[Assumption, ...] = field(default=(), repr=False)
 
     @property
     def given(self) -> ConfigFacts:

@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 from clang import cindex
 
+from pmlint import conditions, kversion
 from pmlint.model import (Conditional, ConfigFacts, DriverObject, FileModel, Function, Location,
                           PmSequence, PmTable, Problem, Slot, Step, Use)
 
@@ -147,6 +148,17 @@ class ParseOptions:
     # Options the kernel tree never builds the file without (pmlint.buildneeds,
     # through pmlint.inputs): a configuration without one is not compared.
     needed: tuple[str, ...] = ()
+    # The kernel a file's version checks (LINUX_VERSION_CODE) are evaluated
+    # against; headerless only (real flags bring the kernel's version.h).
+    kernel_version: kversion.Version = kversion.NEWEST
+    # A range's last version (--kernel-version A..B, A as kernel_version): the
+    # runner analyses the file once per outcome of its version checks.
+    kernel_upto: kversion.Version | None = None
+
+    @property
+    def macros(self) -> tuple[str, ...]:
+        """What the headerless parse defines: the configuration and the kernel version."""
+        return (*self.config, kversion.define(self.kernel_version))
 
 
 @lru_cache(maxsize=1)
@@ -405,16 +417,17 @@ _SHADOWED = ("linux/pm.h", "linux/pm_runtime.h", "linux/export.h")
 def _arguments(options: ParseOptions) -> tuple[list[str], list[tuple[str, bytes]]]:
     """clang's arguments and the unsaved files they name: headerless or with real flags."""
     if not options.flags:
-        _parses[options.config] += 1
+        macros = options.macros
+        _parses[macros] += 1
         # Making the PCH costs about five parses' savings: not for a file or two.
         # Per process: a worker forked after its parent made one makes its own.
         pch = None
-        if _parses[options.config] > _PCH_AFTER and not _pch_failed:
-            pch = _precompiled(options.config, os.getpid())
+        if _parses[macros] > _PCH_AFTER and not _pch_failed:
+            pch = _precompiled(macros, os.getpid())
         if pch is not None:
             return ["-x", "c", *_LANGUAGE, "-include-pch", pch, "-include", _EXTRAS], []
         return ([_prelude_path() if a == "PRELUDE" else a for a in _ARGS],
-                [(_CONFIG, _config_header(options.config))])
+                [(_CONFIG, _config_header(macros))])
     args = ["-x", "c", "-ferror-limit=0", "-fno-spell-checking",
             f"-working-directory={options.directory}", "-I", _SHADOW, *options.flags, "-w",
             "-include", _EXTRAS]
@@ -558,6 +571,9 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     if facts := _configurations(path, shown, source, options, unknowns):
         more["configurations"] = facts
     more.update(_variants(path, shown, source, options, unknowns))
+    if not options.flags and (assumed := conditions.unevaluable(
+            path, source, options.macros, _known_macros(), model)):
+        more["assumed"] = assumed
     return dataclasses.replace(model, **more) if more else model
 
 

@@ -87,6 +87,10 @@ def _unread(model: FileModel, rules: tuple[Rule, ...]) -> FileResult:
 def _work(args) -> FileResult:
     path, source, options, rules = args
     _test_hook(path)
+    if options.kernel_upto is not None and not options.flags and b"\0" not in source:
+        from pmlint import byversion
+        return byversion.analyse(path, source, options, rules,
+                                 lambda o: _finish(analyse_source(path, source, o), source, rules))
     return _finish(analyse_source(path, source, options), source, rules)
 
 

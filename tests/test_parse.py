@@ -186,7 +186,7 @@ def test_the_precompiled_prelude_gives_the_models_the_text_gives(monkeypatch):
     for after in (10 ** 9, 0):   # the prelude as text always, then precompiled always
         monkeypatch.setattr(parse, "_PCH_AFTER", after)
         models[after] = [parse_source(str(p), p.read_bytes(), ParseOptions()) for p in sources]
-    assert parse._precompiled(ParseOptions().config, os.getpid()) is not None
+    assert parse._precompiled(ParseOptions().macros, os.getpid()) is not None
     assert models[0] == models[10 ** 9]
 
 
@@ -205,7 +205,7 @@ def test_a_precompiled_prelude_that_goes_away_falls_back_to_text(monkeypatch):
     expected = parse_source(str(path), path.read_bytes())
     monkeypatch.setattr(parse, "_PCH_AFTER", 0)
     monkeypatch.setattr(parse, "_pch_failed", False)
-    pch = parse._precompiled(ParseOptions().config, os.getpid())
+    pch = parse._precompiled(ParseOptions().macros, os.getpid())
     os.unlink(pch)   # as a clean-up of /tmp under a running process would
     assert parse_source(str(path), path.read_bytes()) == expected
     assert parse._pch_failed
@@ -217,7 +217,7 @@ def test_a_file_libclang_cannot_parse_keeps_the_precompiled_prelude(monkeypatch)
     from pmlint import parse
     monkeypatch.setattr(parse, "_PCH_AFTER", 0)
     monkeypatch.setattr(parse, "_pch_failed", False)
-    assert parse._precompiled(ParseOptions().config, os.getpid()) is not None
+    assert parse._precompiled(ParseOptions().macros, os.getpid()) is not None
     real = cindex.Index.parse
 
     def crashes_on_bad_c(index, path, *args, **kwargs):   # as libclang does on a file it crashes on

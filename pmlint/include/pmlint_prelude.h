@@ -35,6 +35,19 @@ typedef struct { int counter; } refcount_t;
 typedef unsigned int __poll_t;
 typedef int blk_status_t; typedef u64 sector_t;
 
+/* ---- linux/version.h, for the kernel checks are evaluated against --
+ * As include/generated/uapi/linux/version.h has them; the code comes from
+ * the configuration (pmlint.kversion, --kernel-version). A file's own
+ * #include <linux/version.h> finds nothing to add. */
+#ifndef __PMLINT_KERNEL_VERSION_CODE
+#define __PMLINT_KERNEL_VERSION_CODE 396288   /* 6.12.0 */
+#endif
+#define LINUX_VERSION_CODE __PMLINT_KERNEL_VERSION_CODE
+#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+#define LINUX_VERSION_MAJOR (__PMLINT_KERNEL_VERSION_CODE >> 16)
+#define LINUX_VERSION_PATCHLEVEL ((__PMLINT_KERNEL_VERSION_CODE >> 8) & 255)
+#define LINUX_VERSION_SUBLEVEL (__PMLINT_KERNEL_VERSION_CODE & 255)
+
 /* ---- attributes and annotations ---------------------------------- */
 #define __maybe_unused __attribute__((unused))
 #define __always_unused __attribute__((unused))
