@@ -896,6 +896,7 @@ class _Extractor:
                 named.append(refs[0])
             elif item.kind == CK.UNEXPOSED_EXPR and (designated := self._designator_text(item)):
                 path = designated
+                named.append(path[0])
                 value = kids[-1] if kids else None
             else:
                 if fields is None:
@@ -927,13 +928,24 @@ class _Extractor:
             yield name, Slot(name, callback, loc, word or path[-1], _macros(value))
 
     def _designator_text(self, item) -> list[str]:
-        """Member path of a designator clang could not resolve, from its tokens."""
-        path, expect_name = [], False
+        """Member path of a designator clang could not resolve, or of an array
+        index ("[2]", "[FOO_IDX]" as written; a GNU range is none), from its tokens."""
+        path, expect_name, index = [], False, None
         for tok in item.get_tokens():
             s = tok.spelling
-            if s == "=":
+            if index is not None:
+                if s == "...":
+                    return []
+                if s == "]":
+                    path.append(f"[{''.join(index)}]")
+                    index = None
+                else:
+                    index.append(s)
+            elif s == "=":
                 return path
-            if s == ".":
+            elif s == "[" and not expect_name:
+                index = []
+            elif s == ".":
                 expect_name = True
             elif expect_name and _IDENT.fullmatch(s.encode()):
                 path.append(s)

@@ -27,7 +27,7 @@ DRIVER_MEMBERS = re.compile(rf"^(?:.*\.)?pm$|^(?:{_LEGACY})$")
 # A member path that is one of them from some object it is nested in.
 _MAY_BE_MEMBER = re.compile(rf"(?:^|\.)(?:pm|{_LEGACY})$")
 # The names of a member path: "a", "b", "[1]" of "a.b[1]".
-_PATH_NAMES = re.compile(r"\[\d+\]|[^.[]+")
+_PATH_NAMES = re.compile(r"\[[^]]*\]|[^.[]+")
 # The driver struct every bus driver embeds: its members are the bus driver's.
 _GENERIC_DRIVER = "device_driver"
 

@@ -264,6 +264,16 @@ _NESTED = {
                 ("drivers[2]", "platform_driver", 5, [("resume", "r2")]),
                 ("w.pdrv[0]", "platform_driver", 8, [("suspend", "ws")]),
                 ("w.pdrv[1]", "platform_driver", 8, [("resume", "wr")])]),
+    # Designated indices name the element as written; a value after one is the next.
+    "indices": (["enum { A, B };",
+                 "static struct platform_driver d[] = {",
+                 "\t[B] = { .suspend = bs },",
+                 "\t[0] = { .resume = r0 },",
+                 "\t{ .resume = r1 },",
+                 "};"],
+                [("d[B]", "platform_driver", 3, [("suspend", "bs")]),
+                 ("d[0]", "platform_driver", 4, [("resume", "r0")]),
+                 ("d[1]", "platform_driver", 5, [("resume", "r1")])]),
 }
 
 
