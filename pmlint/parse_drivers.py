@@ -6,7 +6,7 @@ or a bus driver struct inside a vendor's wrapper (`struct foo_priv x =
 { .pdrv = { .suspend = ... } }`, or `.pdrv.suspend = ...`), at any depth.
 A member belongs to the innermost object that holds it, so a wrapper's
 `.pdrv.driver.pm` is the `pm` of `x.pdrv`, a `pci_driver`, as if it stood at
-file scope. Part of the parser: the one place besides parse.py that uses
+file scope. Part of the parser: with parse.py, the only module that uses
 libclang.
 """
 from __future__ import annotations
@@ -24,6 +24,8 @@ PM_WORDS = "suspend|resume|freeze|thaw|restore|poweroff|shutdown"
 _LEGACY = rf"{PM_WORDS}|reset_resume|suspend_late|resume_early"
 # PM-relevant members of a driver object, as "a.b" paths from the object.
 DRIVER_MEMBERS = re.compile(rf"^(?:.*\.)?pm$|^(?:{_LEGACY})$")
+# A member's own name that is one of them.
+_MEMBER_NAME = re.compile(rf"(?:pm|{_LEGACY})$")
 # A member path that is one of them from some object it is nested in.
 _MAY_BE_MEMBER = re.compile(rf"(?:^|\.)(?:pm|{_LEGACY})$")
 # The names of a member path: "a", "b", "[1]" of "a.b[1]".
@@ -36,7 +38,7 @@ def driver_objects(parser, cur, tag: str | None) -> list[DriverObject]:
     """The driver objects a variable of struct type `tag` (None: another type) holds."""
     if tag is None:
         t = cur.type.get_canonical()
-        if t.kind != cindex.TypeKind.CONSTANTARRAY or struct_tag(t.get_array_element_type()) is None:
+        if t.kind != cindex.TypeKind.CONSTANTARRAY or not _may_hold_driver(t.get_array_element_type()):
             return []
     if tag != "xenbus_driver" and not parser._may_set_pm(cur):
         return []
@@ -65,6 +67,19 @@ def driver_objects(parser, cur, tag: str | None) -> list[DriverObject]:
         joined = cur.spelling + ("" if path.startswith("[") else ".") + path
         out.append(DriverObject(joined, inner, where, tuple(owned[path])))
     return sorted(out, key=lambda d: (d.location, d.name))
+
+
+def _may_hold_driver(ctype) -> bool:
+    """Whether an array's element can be or hold a driver object: a struct with
+    a PM member or a struct member. Id tables and register defaults, arrays
+    of structs of scalars, are many and long: scanning their text for the
+    pre-check took more than walking the drivers."""
+    t = ctype.get_canonical()
+    if t.kind != cindex.TypeKind.RECORD:
+        return False
+    return any(_MEMBER_NAME.match(f.spelling)
+               or f.type.get_canonical().kind in (cindex.TypeKind.RECORD, cindex.TypeKind.CONSTANTARRAY)
+               for f in t.get_fields())
 
 
 def _prefixes(name: str) -> list[str]:
