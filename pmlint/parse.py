@@ -32,8 +32,12 @@ from typing import NamedTuple
 from clang import cindex
 
 from pmlint import conditions, kversion
-from pmlint.model import (Conditional, ConfigFacts, DriverObject, FileModel, Function, Location,
+from pmlint.model import (Conditional, ConfigFacts, FileModel, Function, Location,
                           PmSequence, PmTable, Problem, Slot, Step, Use)
+from pmlint.parse_drivers import PM_WORDS as _PM_WORDS
+from pmlint.parse_drivers import driver_objects
+from pmlint.parse_drivers import member_type as _member_type
+from pmlint.parse_drivers import struct_tag as _struct_tag
 
 CK = cindex.CursorKind
 
@@ -49,13 +53,6 @@ _MAX_ROUNDS = 4
 _EXTRAS = "/__pmlint__/pmlint_unknowns.h"
 _CONFIG = "/__pmlint__/pmlint_config.h"
 _STDIN = "/__pmlint__/stdin.c"
-
-# Legacy PM callbacks a driver object can have (reset_resume, suspend_late
-# and resume_early contain one of them).
-_PM_WORDS = "suspend|resume|freeze|thaw|restore|poweroff|shutdown"
-# PM-relevant members of driver objects, as "a.b" paths.
-_DRIVER_MEMBERS = re.compile(
-    rf"^(?:.*\.)?pm$|^(?:{_PM_WORDS}|reset_resume|suspend_late|resume_early)$")
 
 # Members a bus driver struct unknown to the prelude gets, so that its
 # initializer survives; with the file's designators (below) and, in bodies,
@@ -577,7 +574,7 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     return dataclasses.replace(model, **more) if more else model
 
 
-# A member a driver object's initializer sets that pmlint reads (_DRIVER_MEMBERS).
+# A member a driver object's initializer sets that pmlint reads (parse_drivers.DRIVER_MEMBERS).
 _PM_MEMBER_DESIGNATOR = re.compile(
     rb"\.\s*(?:pm|" + _PM_WORDS.encode() + rb"|reset_resume|suspend_late|resume_early)\s*(?==|\.)")
 
@@ -640,7 +637,7 @@ class _Extractor:
     # -- the walk -----------------------------------------------------
     def model(self, undeclared=frozenset()) -> FileModel:
         tables: dict[str, PmTable] = {}
-        drivers: list[DriverObject] = []
+        drivers: list = []
         functions: dict[str, Function] = {}
         exported: set[str] = set()
         problems: list[Problem] = self._skipped_text()
@@ -671,10 +668,8 @@ class _Extractor:
                     old = tables.get(name)
                     if old is None or (table.defined and not old.defined):
                         tables[name] = table
-                elif tag is not None:
-                    drv = self._driver(cur, tag)
-                    if drv is not None:
-                        drivers.append(drv)
+                else:
+                    drivers += driver_objects(self, cur, tag)
         uses = self._uses(declarations)
         tables_out = tuple(
             dataclasses.replace(t, exported=t.name in exported, uses=tuple(uses.get(t.name, ())))
@@ -855,17 +850,6 @@ class _Extractor:
         line, column, reason = min(found)
         return [Problem(self.path, f"{reason}; the code after it may not be analysed", line, column)]
 
-    def _driver(self, cur, tag: str) -> DriverObject | None:
-        if tag != "xenbus_driver" and not self._may_set_pm(cur):
-            return None
-        init = self._init_list(cur)
-        if init is None:
-            return None
-        slots = self._members(init, cur.type, _DRIVER_MEMBERS.match)
-        if not slots and tag != "xenbus_driver":
-            return None
-        return DriverObject(cur.spelling, tag, self._loc(cur), slots)
-
     def _may_set_pm(self, cur) -> bool:
         """Whether a struct's initializer can set a PM member: its text names one,
         or names a macro of the file's that does. Walking the initializers of
@@ -894,24 +878,26 @@ class _Extractor:
             found |= more
         return re.compile(rb"\b(?:" + b"|".join(sorted(found)) + rb")\b") if found else None
 
-    def _members(self, init, ctype, wanted=None, nulls=False):
+    def _members(self, init, ctype, wanted=None, nulls=False, nested=None):
         """The non-NULL members, as C sets them: a later initializer of a member
         replaces an earlier one (SET_SYSTEM_SLEEP_PM_OPS(...) then .freeze = NULL).
         With nulls, also the names of the members last set to NULL."""
         last: dict[str, Slot | None] = {}
-        for name, slot in self._slots(init, ctype, wanted=wanted):
+        for name, slot in self._slots(init, ctype, wanted=wanted, nested=nested):
             last[name] = slot
         slots = tuple(s for s in last.values() if s is not None)
         if nulls:
             return slots, tuple(n for n, s in last.items() if s is None)
         return slots
 
-    def _slots(self, init, ctype, prefix: str = "", wanted=None):
+    def _slots(self, init, ctype, prefix: str = "", wanted=None, nested=None):
         """Yield (member, Slot, or None for NULL) for every member an initializer list sets.
 
         wanted(name), when given, picks the members to resolve: resolving a
         value (its tokens, its macros) is the costly part, and a driver
-        struct has many members that are not about PM.
+        struct has many members that are not about PM. nested, a dict, gets
+        the location of every nested initializer list by its member path
+        (an array's elements are members "[0]", "[1]", ...).
         """
         fields = None   # member names: asked for only when a value is positional
         index, named = 0, []   # a positional value's member; designators since it was set
@@ -926,6 +912,7 @@ class _Extractor:
                 named.append(refs[0])
             elif item.kind == CK.UNEXPOSED_EXPR and (designated := self._designator_text(item)):
                 path = designated
+                named.append(path[0])
                 value = kids[-1] if kids else None
             else:
                 if fields is None:
@@ -939,10 +926,12 @@ class _Extractor:
                 index += 1
             if value is None:
                 continue
-            name = ".".join(([prefix] if prefix else []) + path)
+            name = ".".join(([prefix] if prefix else []) + path).replace(".[", "[")
             inner = _unwrap(value)
             if inner.kind == CK.INIT_LIST_EXPR:
-                yield from self._slots(inner, _member_type(ctype, path), name, wanted)
+                if nested is not None:
+                    nested.setdefault(name, self._loc(inner))
+                yield from self._slots(inner, _member_type(ctype, path), name, wanted, nested)
                 continue
             if wanted is not None and not wanted(name):
                 continue
@@ -955,13 +944,24 @@ class _Extractor:
             yield name, Slot(name, callback, loc, word or path[-1], _macros(value))
 
     def _designator_text(self, item) -> list[str]:
-        """Member path of a designator clang could not resolve, from its tokens."""
-        path, expect_name = [], False
+        """Member path of a designator clang could not resolve, or of an array
+        index ("[2]", "[FOO_IDX]" as written; a GNU range is none), from its tokens."""
+        path, expect_name, index = [], False, None
         for tok in item.get_tokens():
             s = tok.spelling
-            if s == "=":
+            if index is not None:
+                if s == "...":
+                    return []
+                if s == "]":
+                    path.append(f"[{''.join(index)}]")
+                    index = None
+                else:
+                    index.append(s)
+            elif s == "=":
                 return path
-            if s == ".":
+            elif s == "[" and not expect_name:
+                index = []
+            elif s == ".":
                 expect_name = True
             elif expect_name and _IDENT.fullmatch(s.encode()):
                 path.append(s)
@@ -971,34 +971,18 @@ class _Extractor:
         return []
 
 
-def _struct_tag(ctype) -> str | None:
-    t = ctype.get_canonical()
-    if t.kind != cindex.TypeKind.RECORD:
-        return None
-    return t.get_declaration().spelling or None
-
-
 def _field_names(ctype) -> list[str]:
-    """Member names in order; none for a struct pmlint made up, whose order means nothing."""
+    """Member names in order; none for a struct pmlint made up, whose order means nothing.
+    An array's are its elements, "[0]", "[1]", ..."""
     t = ctype.get_canonical()
+    if t.kind == cindex.TypeKind.CONSTANTARRAY:
+        return [f"[{i}]" for i in range(t.get_array_size())]
     if t.kind != cindex.TypeKind.RECORD:
         return []
     where = t.get_declaration().location.file
     if where is not None and where.name == _EXTRAS:
         return []
     return [f.spelling for f in t.get_fields()]
-
-
-def _member_type(ctype, path):
-    t = ctype.get_canonical()
-    for name in path:
-        if t.kind != cindex.TypeKind.RECORD:
-            return t
-        for f in t.get_fields():
-            if f.spelling == name:
-                t = f.type.get_canonical()
-                break
-    return t
 
 
 _TRANSPARENT = {CK.UNEXPOSED_EXPR, CK.PAREN_EXPR, CK.CSTYLE_CAST_EXPR}

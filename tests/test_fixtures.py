@@ -25,8 +25,9 @@ def test_fixture_findings(path):
 def test_fixture_slots(path):
     model = _analyse(path)
     by_line = {t.location.line: t.slot_map for t in model.tables if t.defined}
+    by_line.update({d.location.line: {s.name: s.callback for s in d.slots} for d in model.drivers})
     for line, slots in expected_slots(path).items():
-        assert by_line.get(line) == slots, f"table on line {line}"
+        assert by_line.get(line) == slots, f"table or driver object on line {line}"
 
 
 @pytest.mark.parametrize("rule", [r.id for r in catalogue.rules()])

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from expectations import FIXTURES
 from pmlint.parse import ParseOptions, parse_source
 from pmlint.runner import analyse_source
@@ -229,3 +231,65 @@ def test_a_file_libclang_cannot_parse_keeps_the_precompiled_prelude(monkeypatch)
     assert model.problems and "libclang could not parse" in model.problems[0].reason
     assert not parse._pch_failed
     assert "-include-pch" in parse._arguments(ParseOptions())[0]
+
+
+def _drivers(model):
+    return [(d.name, d.type, d.location.line, [(s.name, s.callback) for s in d.slots])
+            for d in model.drivers]
+
+
+# Driver objects nested in an initializer: a bus driver in a vendor's wrapper
+# struct (in braces, by `.a.b =` designators, by position) and each element of
+# an array of drivers, also of an array inside a wrapper.
+_NESTED = {
+    "wrapper": (["struct foo_priv { struct pci_driver pdrv; int n; };",
+                 "static const struct dev_pm_ops p = { .freeze = f, .thaw = t, .restore = r };",
+                 "static struct foo_priv a = {",
+                 "\t.pdrv = { .name = \"a\", .suspend = as, .driver = { .pm = &p } },",
+                 "};",
+                 "static struct foo_priv b = { .pdrv.suspend = bs, .n = 1, .pdrv.driver.pm = &p };",
+                 "static struct foo_priv c = { { \"c\", 0, 0, 0, 0, 0, c_suspend } };"],
+                [("a.pdrv", "pci_driver", 4, [("suspend", "as"), ("driver.pm", "p")]),
+                 ("b.pdrv", "pci_driver", 6, [("suspend", "bs"), ("driver.pm", "p")]),
+                 ("c.pdrv", "pci_driver", 7, [("suspend", "c_suspend")])]),
+    "arrays": (["struct foo_priv { int n; struct platform_driver pdrv[2]; };",
+                "static struct platform_driver drivers[] = {",
+                "\t{ .suspend = s0 },",
+                "\t{ .driver.name = \"none\" },",
+                "\t{ .resume = r2 },",
+                "};",
+                "static struct platform_driver *const ptrs[] = { &drivers[0], &drivers[2] };",
+                "static struct foo_priv w = { .pdrv = { { .suspend = ws }, { .resume = wr } } };"],
+               [("drivers[0]", "platform_driver", 3, [("suspend", "s0")]),
+                ("drivers[2]", "platform_driver", 5, [("resume", "r2")]),
+                ("w.pdrv[0]", "platform_driver", 8, [("suspend", "ws")]),
+                ("w.pdrv[1]", "platform_driver", 8, [("resume", "wr")])]),
+    # Designated indices name the element as written; a value after one is the next.
+    "indices": (["enum { A, B };",
+                 "static struct platform_driver d[] = {",
+                 "\t[B] = { .suspend = bs },",
+                 "\t[0] = { .resume = r0 },",
+                 "\t{ .resume = r1 },",
+                 "};"],
+                [("d[B]", "platform_driver", 3, [("suspend", "bs")]),
+                 ("d[0]", "platform_driver", 4, [("resume", "r0")]),
+                 ("d[1]", "platform_driver", 5, [("resume", "r1")])]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NESTED))
+def test_a_nested_driver_is_an_object_of_its_own(case):
+    lines, want = _NESTED[case]
+    assert _drivers(_model("\n".join(lines) + "\n")) == want
+
+
+def test_a_bus_driver_s_own_nested_structs_stay_its_members():
+    # device_driver inside every bus driver, and a struct of common members
+    # (mdio_driver's mdiodrv): their pm is the bus driver's.
+    model = _model("struct mdio_driver_common { struct device_driver driver; int flags; };\n"
+                   "struct mdio_driver { struct mdio_driver_common mdiodrv; void *probe; };\n"
+                   "static const struct dev_pm_ops p = { .freeze = f, .thaw = t, .restore = r };\n"
+                   "static struct mdio_driver m = { .mdiodrv.driver = { .name = \"m\", .pm = &p } };\n"
+                   "static struct platform_driver d = { .driver = { .suspend = ds, .pm = &p } };\n")
+    assert _drivers(model) == [("m", "mdio_driver", 4, [("mdiodrv.driver.pm", "p")]),
+                               ("d", "platform_driver", 5, [("driver.pm", "p")])]
