@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pmlint import ctext
+from pmlint import ctext, fixwrap
 from pmlint.model import FileModel, PmTable
 
 MAX_WIDTH = 100  # checkpatch.pl's default line length
@@ -57,10 +57,8 @@ _PM_NULL_CALL = re.compile(
     rb"(?:_late|_early|_noirq)?)|pm_clk_(?:suspend|resume)"
     rb"|platform_pm_(?:suspend|resume|freeze|thaw|poweroff|restore))\s*\(")
 _PLAIN_MEMBER = re.compile(rb"[ \t]*\.(suspend|resume)[ \t]*=[ \t]*&?[ \t]*(\w+)[ \t]*,?[ \t]*\n")
-_POINTER_BEFORE = re.compile(rb"\.(?:\w+\.)*pm\s*=\s*(&)\s*$")
 _LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.M)
 _STRUCT = re.compile(rb"\bstruct\s+dev_pm_ops\b")
-_POINTER_AFTER = re.compile(rb"[ \t]*[,}\n]")
 _POINTED_AT = re.compile(rb"(?:\bpm\s*=|\bpm_ptr\s*\(|\bpm_sleep_ptr\s*\()\s*&\s*$")
 
 
@@ -118,6 +116,7 @@ class _Planner:
         self.pm_regions = [(c.branches[0].body, c.branches[0].end) for c in self.conds
                            if c.branches[0].kind in (b"if", b"ifdef")
                            and _PM_OPTION.search(c.branches[0].condition)]
+        self.wrapped: set[int] = set()  # pointers already wrapped
         self.kept: dict[int, str] = {}  # guard -> why it stays although it holds only callbacks
 
     def plan(self) -> Plan:
@@ -385,21 +384,22 @@ class _Planner:
             self._rename_call(start, macro, REPLACEMENT[macro])
         if table.defined_by == "SIMPLE_DEV_PM_OPS":
             self._expect(table, defined_by="DEFINE_SIMPLE_DEV_PM_OPS")
-        runtime = any(s.name.startswith("runtime_") for s in table.slots)
-        wrapper = b"pm_ptr" if runtime else b"pm_sleep_ptr"
+        self._wrap_users(table)
+        self.out.fixed.append(f"PM201 {table.name}")
+
+    def _wrap_users(self, table: PmTable) -> None:
+        """The drivers' pointers at a table whose callbacks the new macros keep
+        referenced: wrapped, so that the compiler drops them with PM off."""
+        wrap = fixwrap.wrapper(self.masked, table)
         for use in table.uses:
-            at = self._at(use)
-            before = _POINTER_BEFORE.search(self.masked, ctext.line_start(self.masked, at), at)
-            end = at + len(table.name)
-            if before is None or not _POINTER_AFTER.match(self.masked, end):
+            ptr = fixwrap.wrapped(self.source, self.masked, self._at(use), table.name, wrap)
+            if ptr is None or ptr.start in self.wrapped:
                 continue
-            amp = before.start(1)
-            text = wrapper + b"(" + self.source[amp:end] + b")"
-            if self._fits(amp, end, text):
-                self._edit(amp, end, text)
+            self.wrapped.add(ptr.start)
+            if self._fits(ptr.start, ptr.end, ptr.text):
+                self._edit(ptr.start, ptr.end, ptr.text)
             else:
                 self._skip("PM203", table, f"line {use.line} would be longer than 100 columns")
-        self.out.fixed.append(f"PM201 {table.name}")
 
     def _rename_call(self, start: int, old: str, new: str) -> None:
         """Rename a macro call; a call over several lines, or one that gets too long,
