@@ -387,13 +387,17 @@ class _Planner:
         self._wrap_users(table)
         self.out.fixed.append(f"PM201 {table.name}")
 
-    def _wrap_users(self, table: PmTable) -> None:
+    def _in_pm_region(self, at: int) -> bool:
+        return any(s <= at < e for s, e in self.pm_regions)
+
+    def _wrap_users(self, table: PmTable, skip_guarded: bool = False) -> None:
         """The drivers' pointers at a table whose callbacks the new macros keep
-        referenced: wrapped, so that the compiler drops them with PM off."""
+        referenced: wrapped, so that the compiler drops them with PM off (a
+        pointer under the driver's own #ifdef CONFIG_PM is dropped already)."""
         wrap = fixwrap.wrapper(self.masked, table)
         for use in table.uses:
             ptr = fixwrap.wrapped(self.source, self.masked, self._at(use), table.name, wrap)
-            if ptr is None or ptr.start in self.wrapped:
+            if ptr is None or ptr.start in self.wrapped or (skip_guarded and self._in_pm_region(ptr.start)):
                 continue
             self.wrapped.add(ptr.start)
             if self._fits(ptr.start, ptr.end, ptr.text):
@@ -519,6 +523,9 @@ class _Planner:
         slots = dict(self.out.expect[table.name].slots)
         slots.update(freeze=suspend, thaw=resume, poweroff=suspend, restore=resume)
         self._expect(table, slots=tuple(sorted(slots.items())))
+        # SYSTEM_SLEEP_PM_OPS makes it a new-style table: unwrapped pointers would get a PM203.
+        if not self._in_pm_region(a[0]):
+            self._wrap_users(table, skip_guarded=True)
         self.out.fixed.append(f"PM103 {table.name}")
 
 

@@ -85,6 +85,20 @@ def test_fixed_fixtures_need_no_further_fix(path, tmp_path):
     assert out.returncode == 0 and out.stdout == b"", out.stderr
 
 
+def _fixes_own(path: Path, cwd: Path) -> collections.Counter:
+    """(rule, symbol) of the findings of the rules with a fix, and of PM203 (the
+    pointer wrapping the fixes write)."""
+    out = run("--format", "json", "--exit-zero", str(path), cwd=cwd)
+    return collections.Counter((f["rule"], f["symbol"]) for f in json.loads(out.stdout)["findings"]
+                               if f["rule"] in fixrun.FIXABLE + ("PM203",))
+
+
+@pytest.mark.parametrize("path", [p for p in BEFORE if fixed(p) != p], ids=lambda p: p.name)
+def test_no_fix_leaves_a_finding_of_its_own(path, tmp_path):
+    """The fixed text has no finding a fix would make that the text before had not."""
+    assert not _fixes_own(fixed(path), tmp_path) - _fixes_own(path, tmp_path)
+
+
 def _checkpatch(path: Path) -> collections.Counter:
     """checkpatch.pl's complaints about a file, without line numbers (fixes move lines)."""
     out = subprocess.run(["perl", str(CHECKPATCH), "--no-tree", "--terse", "--show-types",
