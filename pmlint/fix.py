@@ -396,7 +396,9 @@ class _Planner:
         pointer under the driver's own #ifdef CONFIG_PM is dropped already)."""
         wrap = fixwrap.wrapper(self.masked, table)
         for use in table.uses:
-            ptr = fixwrap.wrapped(self.source, self.masked, self._at(use), table.name, wrap)
+            at = self._at(use)
+            ptr = fixwrap.wrapped(self.source, self.masked, at, table.name, wrap) or \
+                fixwrap.guarded_macro(self.source, self.masked, self.conds, at, table.name)
             if ptr is None or ptr.start in self.wrapped or (skip_guarded and self._in_pm_region(ptr.start)):
                 continue
             self.wrapped.add(ptr.start)

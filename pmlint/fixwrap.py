@@ -9,9 +9,11 @@ the text of every definition of the table, in every branch, and the bodies
 of the file's own macros it names.
 
 An explicit `IS_ENABLED(CONFIG_PM) ? &t : NULL` (or CONFIG_PM_SLEEP) is
-pm_ptr(&t) (pm_sleep_ptr(&t)) written out, and becomes it. A pointer through
-the driver's own macro (`#define FOO_PM_OPS (&t)` under #ifdef) is left alone:
-its #ifdef already drops the table.
+pm_ptr(&t) (pm_sleep_ptr(&t)) written out, and becomes it, also as the body
+of the driver's macro (`#define DEV_PM_OPS (IS_ENABLED(CONFIG_PM) ? &t : NULL)`).
+An #ifdef CONFIG_PM_SLEEP block that only defines the driver's macro as
+`(&t)`, and as NULL in its #else, is pm_sleep_ptr(&t) too, and becomes
+`#define FOO_PM_OPS pm_sleep_ptr(&t)`.
 """
 from __future__ import annotations
 
@@ -26,8 +28,10 @@ _RUNTIME = re.compile(rb"\.\s*runtime_(?:suspend|resume|idle)\b|\b\w*RUNTIME\w*P
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n\\]|\\.)*)", re.M | re.S)
 _POINTER_BEFORE = re.compile(rb"\.(?:\w+\.)*pm\s*=\s*(&)\s*$")
 _POINTER_AFTER = re.compile(rb"[ \t]*[,}\n]")
-# `IS_ENABLED(CONFIG_PM) ? &t : NULL`, with or without parentheses around it.
-_CONDITIONAL = rb"\.(?:\w+\.)*pm\s*=\s*(\(?\s*IS_ENABLED\s*\(\s*(CONFIG_PM(?:_SLEEP)?)\s*\)\s*\?\s*&\s*)$"
+# `IS_ENABLED(CONFIG_PM) ? &t : NULL`, with or without parentheses around it,
+# as the pointer or as the body of the driver's macro for it.
+_CONDITIONAL = (rb"(?:\.(?:\w+\.)*pm\s*=\s*|^[ \t]*#[ \t]*define[ \t]+\w+[ \t]+)"
+                rb"(\(?\s*IS_ENABLED\s*\(\s*(CONFIG_PM(?:_SLEEP)?)\s*\)\s*\?\s*&\s*)$")
 _CONDITIONAL_TAIL = re.compile(rb"\s*:\s*NULL\s*(\)?)")
 _BY_OPTION = {b"CONFIG_PM": b"pm_ptr", b"CONFIG_PM_SLEEP": b"pm_sleep_ptr"}
 
@@ -99,10 +103,42 @@ def wrapped(source: bytes, masked: bytes, at: int, name: str, wrap: bytes) -> Po
     if before and _POINTER_AFTER.match(masked, end):
         amp = before.start(1)
         return Pointer(amp, end, wrap + b"(" + source[amp:end] + b")")
-    cond = re.compile(_CONDITIONAL, re.S).search(masked, ls, at)
+    cond = re.compile(_CONDITIONAL, re.S | re.M).search(masked, ls, at)
     tail = _CONDITIONAL_TAIL.match(masked, end)
     if cond and tail and (tail.group(1) == b"") == (not masked[cond.start(1):].startswith(b"(")):
         stop = tail.end()
         if _POINTER_AFTER.match(masked, stop):
             return Pointer(cond.start(1), stop, _BY_OPTION[cond.group(2)] + b"(&" + name.encode() + b")")
     return None
+
+
+_GUARD = re.compile(rb"(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*)?(CONFIG_PM(?:_SLEEP)?)\s*\)?")
+_MACRO_POINTER = rb"^([ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+)\(?\s*&\s*$"
+
+
+def guarded_macro(source: bytes, masked: bytes, conds: list[ctext.Conditional], at: int,
+                  name: str) -> Pointer | None:
+    """`#ifdef CONFIG_PM_SLEEP / #define X (&t) / #else / #define X NULL / #endif`
+    is pm_sleep_ptr(&t) written out (CONFIG_PM: pm_ptr): the block becomes
+    `#define X pm_sleep_ptr(&t)`, which PM203 and a reader see as wrapped."""
+    ls = ctext.line_start(masked, at)
+    head = re.compile(_MACRO_POINTER, re.M).match(masked, ls, at)
+    inner = [(c, i) for c, i in ctext.enclosing(conds, at)]
+    if head is None or not inner or inner[-1][1] != 0:
+        return None
+    cond = inner[-1][0]
+    first = cond.branches[0]
+    option = _GUARD.fullmatch(first.condition)
+    if (len(cond.branches) != 2 or cond.branches[1].kind != b"else" or option is None
+            or (first.kind == b"ifdef") != first.condition.startswith(b"CONFIG_")
+            or first.kind not in (b"if", b"ifdef")):
+        return None
+    macro = re.escape(head.group(2))
+    body = rb"\s*" + head.group(1).strip().replace(b" ", rb"\s+").replace(b"\t", rb"\s+") + \
+        rb"\s*\(?\s*&\s*" + re.escape(name.encode()) + rb"\s*\)?\s*"
+    other = rb"\s*#\s*define\s+" + macro + rb"\s+(?:NULL|\(\s*\(\s*void\s*\*\s*\)\s*0\s*\))\s*"
+    if not (re.fullmatch(body, masked[first.body:first.end])
+            and re.fullmatch(other, masked[cond.branches[1].body:cond.branches[1].end])):
+        return None
+    text = source[ls:ls + len(head.group(1))] + _BY_OPTION[option.group(1)] + b"(&" + name.encode() + b")\n"
+    return Pointer(cond.start, cond.endif_end, text)
