@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from collections.abc import Iterable
 
-from pmlint import fix, workers
+from pmlint import fix, fixlayout, workers
 from pmlint.model import FileModel, Finding
 from pmlint.parse import ParseOptions
 
@@ -57,7 +57,7 @@ def fix_source(path: str, source: bytes, options: ParseOptions, wanted: fix.Want
         return Outcome(path, source, source, error=f"not fixed: could not analyse line {p.line}: {p.reason}")
     plan = fix.plan(model, source, wanted)
     try:
-        new = fix.apply(source, plan.edits)
+        new = fixlayout.apply(source, plan.edits)
     except ValueError as exc:  # two fixes want the same text: make neither
         return Outcome(path, source, source, error=f"not fixed: {exc}")
     done = Outcome(path, source, new, tuple(plan.fixed), tuple(plan.skipped))
