@@ -236,3 +236,18 @@ def _skip_blank(masked: bytes, pos: int, end: int) -> int:
     while pos < end and masked[pos:pos + 1].isspace():
         pos += 1
     return pos
+
+
+def header_declares(path: str, name: str) -> bool:
+    """Whether the header at `path` declares `name` outside any #if but its
+    include guard (False if it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            masked = mask(f.read())
+    except OSError:
+        return False
+    conds = conditionals(masked)
+    guards = [c for c in conds if c.branches[0].kind == b"ifndef"
+              and not masked[:c.start].strip() and not masked[c.endif_end:].strip()]
+    return any(all(c in guards for c, _ in enclosing(conds, decl.start))
+               for decl in declarations(masked, name))

@@ -13,7 +13,7 @@ tables must look like afterwards.
   keeps its finding, with the reason.
 - PM202: `const` on a static table that is only ever pointed at.
 - PM103: `.suspend = a, .resume = b` (no other system-sleep member) ->
-  SYSTEM_SLEEP_PM_OPS(a, b).
+  SYSTEM_SLEEP_PM_OPS(a, b), and the pointers wrapped as PM201's.
 
 Planning reads the parser's model (where tables, members, drivers and
 functions are) and the source text (directives, extents, names in comments
@@ -28,11 +28,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pmlint import ctext
+from pmlint import ctext, fixlayout, fixwrap
 from pmlint.model import FileModel, PmTable
 
-MAX_WIDTH = 100  # checkpatch.pl's default line length
-PREFERRED_WIDTH = 80
 
 # pm.h's replacements for the deprecated macros that have a mechanical one.
 REPLACEMENT = {
@@ -57,10 +55,8 @@ _PM_NULL_CALL = re.compile(
     rb"(?:_late|_early|_noirq)?)|pm_clk_(?:suspend|resume)"
     rb"|platform_pm_(?:suspend|resume|freeze|thaw|poweroff|restore))\s*\(")
 _PLAIN_MEMBER = re.compile(rb"[ \t]*\.(suspend|resume)[ \t]*=[ \t]*&?[ \t]*(\w+)[ \t]*,?[ \t]*\n")
-_POINTER_BEFORE = re.compile(rb"\.(?:\w+\.)*pm\s*=\s*(&)\s*$")
 _LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.M)
 _STRUCT = re.compile(rb"\bstruct\s+dev_pm_ops\b")
-_POINTER_AFTER = re.compile(rb"[ \t]*[,}\n]")
 _POINTED_AT = re.compile(rb"(?:\bpm\s*=|\bpm_ptr\s*\(|\bpm_sleep_ptr\s*\()\s*&\s*$")
 
 
@@ -118,6 +114,7 @@ class _Planner:
         self.pm_regions = [(c.branches[0].body, c.branches[0].end) for c in self.conds
                            if c.branches[0].kind in (b"if", b"ifdef")
                            and _PM_OPTION.search(c.branches[0].condition)]
+        self.wrapped: set[int] = set()  # pointers already wrapped
         self.kept: dict[int, str] = {}  # guard -> why it stays although it holds only callbacks
 
     def plan(self) -> Plan:
@@ -147,11 +144,10 @@ class _Planner:
     def _expect(self, table: PmTable, **changes) -> None:
         self.out.expect[table.name] = Expect(**{**vars(self.out.expect[table.name]), **changes})
 
-    def _fits(self, start: int, end: int, text: bytes, limit: int = MAX_WIDTH) -> bool:
-        """Whether replacing [start, end) with text keeps its lines within `limit` columns."""
+    def _fits(self, start: int, end: int, text: bytes) -> bool:
+        """Whether replacing [start, end) with text keeps its lines within 100 columns."""
         ls, le = ctext.line_start(self.source, start), ctext.line_end(self.source, end)
-        new = self.source[ls:start] + text + self.source[end:le]
-        return all(ctext.width(line) <= limit for line in new.rstrip(b"\n").split(b"\n"))
+        return fixlayout.fits((self.source[ls:start] + text + self.source[end:le]).rstrip(b"\n").split(b"\n"))
 
     def _edit(self, start: int, end: int, text: bytes) -> None:
         self.out.edits.append(Edit(start, end, text))
@@ -357,22 +353,10 @@ class _Planner:
     def _local_header_declares(self, name: str) -> bool:
         """A header next to the file (#include "x.h") declares `name` outside any #if
         but its include guard."""
-        for m in _LOCAL_INCLUDE.finditer(self.source):
-            if b"#" not in self.masked[m.start():m.start(1)]:
-                continue  # in a comment
-            path = os.path.join(os.path.dirname(self.model.path), m.group(1).decode("utf-8", "replace"))
-            try:
-                with open(path, "rb") as f:
-                    masked = ctext.mask(f.read())
-            except OSError:
-                continue
-            conds = ctext.conditionals(masked)
-            guards = [c for c in conds if c.branches[0].kind == b"ifndef"
-                      and not masked[:c.start].strip() and not masked[c.endif_end:].strip()]
-            for decl in ctext.declarations(masked, name):
-                if all(c in guards for c, _ in ctext.enclosing(conds, decl.start)):
-                    return True
-        return False
+        return any(ctext.header_declares(os.path.join(os.path.dirname(self.model.path),
+                                                      m.group(1).decode("utf-8", "replace")), name)
+                   for m in _LOCAL_INCLUDE.finditer(self.source)
+                   if b"#" in self.masked[m.start():m.start(1)])  # not in a comment
 
     def _both_branches(self, cond: ctext.Conditional, name: str, sites: list[int]) -> bool:
         """A conditional with an #else where each branch declares `name`."""
@@ -385,51 +369,32 @@ class _Planner:
             self._rename_call(start, macro, REPLACEMENT[macro])
         if table.defined_by == "SIMPLE_DEV_PM_OPS":
             self._expect(table, defined_by="DEFINE_SIMPLE_DEV_PM_OPS")
-        runtime = any(s.name.startswith("runtime_") for s in table.slots)
-        wrapper = b"pm_ptr" if runtime else b"pm_sleep_ptr"
-        for use in table.uses:
-            at = self._at(use)
-            before = _POINTER_BEFORE.search(self.masked, ctext.line_start(self.masked, at), at)
-            end = at + len(table.name)
-            if before is None or not _POINTER_AFTER.match(self.masked, end):
-                continue
-            amp = before.start(1)
-            text = wrapper + b"(" + self.source[amp:end] + b")"
-            if self._fits(amp, end, text):
-                self._edit(amp, end, text)
-            else:
-                self._skip("PM203", table, f"line {use.line} would be longer than 100 columns")
+        self._wrap_users(table)
         self.out.fixed.append(f"PM201 {table.name}")
 
-    def _rename_call(self, start: int, old: str, new: str) -> None:
-        """Rename a macro call; a call over several lines, or one that gets too long,
-        is laid out again with its continuation lines aligned after the '('."""
-        open_at = self.masked.index(b"(", start)
-        close = ctext.closing(self.masked, open_at)
-        name_end = start + len(old)
-        ls = ctext.line_start(self.source, start)
-        tail = self.source[close:ctext.line_end(self.source, close)].rstrip(b"\n")
-        written = self.source[ls:close + len(tail)].split(b"\n")
-        # Keep to 80 columns (coding-style.rst's preference) where the call did.
-        limit = PREFERRED_WIDTH if max(map(ctext.width, written)) <= PREFERRED_WIDTH else MAX_WIDTH
-        clean = self.masked[open_at:close] == self.source[open_at:close] and b"\\" not in self.source[open_at:close]
-        if (len(written) == 1 and self._fits(start, name_end, new.encode(), limit)) or not clean:
-            self._edit(start, name_end, new.encode())
-            return
-        head = self.source[ls:start] + new.encode() + b"("
-        args = [re.sub(rb"\s+", b" ", self.source[s:e].strip())
-                for s, e in ctext.split_args(self.masked, open_at, close)]
-        indent = ctext.indent_to(ctext.width(head))
-        lines, line = [], head
-        for i, arg in enumerate(args):
-            piece = arg + (b"," if i < len(args) - 1 else tail)
-            if i and ctext.width(line + b" " + piece) > limit:
-                lines.append(line)
-                line = indent + piece
+    def _in_pm_region(self, at: int) -> bool:
+        return any(s <= at < e for s, e in self.pm_regions)
+
+    def _wrap_users(self, table: PmTable, skip_guarded: bool = False) -> None:
+        """The drivers' pointers at a table whose callbacks the new macros keep
+        referenced: wrapped, so that the compiler drops them with PM off (a
+        pointer under the driver's own #ifdef CONFIG_PM is dropped already)."""
+        wrap = fixwrap.wrapper(self.masked, table)
+        for use in table.uses:
+            at = self._at(use)
+            ptr = fixwrap.wrapped(self.source, self.masked, at, table.name, wrap) or \
+                fixwrap.guarded_macro(self.source, self.masked, self.conds, at, table.name)
+            if ptr is None or ptr.start in self.wrapped or (skip_guarded and self._in_pm_region(ptr.start)):
+                continue
+            self.wrapped.add(ptr.start)
+            if self._fits(ptr.start, ptr.end, ptr.text):
+                self._edit(ptr.start, ptr.end, ptr.text)
             else:
-                line += (b" " if i else b"") + piece
-        lines.append(line)
-        self._edit(ls, close + len(tail), b"\n".join(lines))
+                self._skip("PM203", table, f"line {use.line} would be longer than 100 columns")
+
+    def _rename_call(self, start: int, old: str, new: str) -> None:
+        for edit in fixlayout.rename_call(self.source, self.masked, start, old, new):
+            self._edit(*edit)
 
     def _remove_guard(self, cond: ctext.Conditional) -> None:
         """Delete the #if line, and the #else branch and #endif line."""
@@ -519,16 +484,7 @@ class _Planner:
         slots = dict(self.out.expect[table.name].slots)
         slots.update(freeze=suspend, thaw=resume, poweroff=suspend, restore=resume)
         self._expect(table, slots=tuple(sorted(slots.items())))
+        # SYSTEM_SLEEP_PM_OPS makes it a new-style table: unwrapped pointers would get a PM203.
+        if not self._in_pm_region(a[0]):
+            self._wrap_users(table, skip_guarded=True)
         self.out.fixed.append(f"PM103 {table.name}")
-
-
-def apply(source: bytes, edits: list[Edit]) -> bytes:
-    """The text with every edit made (edits never overlap)."""
-    out, pos = [], 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if e.start < pos:
-            raise ValueError(f"overlapping edits at byte {e.start}")
-        out += [source[pos:e.start], e.text]
-        pos = e.end
-    out.append(source[pos:])
-    return b"".join(out)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
 
 from collections.abc import Iterable
 
-from pmlint import fix, workers
+from pmlint import fix, fixlayout, workers
 from pmlint.model import FileModel, Finding
 from pmlint.parse import ParseOptions
 
@@ -57,7 +58,7 @@ def fix_source(path: str, source: bytes, options: ParseOptions, wanted: fix.Want
         return Outcome(path, source, source, error=f"not fixed: could not analyse line {p.line}: {p.reason}")
     plan = fix.plan(model, source, wanted)
     try:
-        new = fix.apply(source, plan.edits)
+        new = fixlayout.apply(source, plan.edits)
     except ValueError as exc:  # two fixes want the same text: make neither
         return Outcome(path, source, source, error=f"not fixed: {exc}")
     done = Outcome(path, source, new, tuple(plan.fixed), tuple(plan.skipped))
@@ -160,14 +161,32 @@ def fix_findings(findings: Iterable[Finding], errors: Iterable[dict], options: P
 
 
 def diff(path: str, old: bytes, new: bytes) -> bytes:
-    """A unified diff with a/ and b/ prefixes relative to the current directory (patch -p1)."""
+    """A unified diff with a/ and b/ prefixes relative to the current directory
+    (patch -p1), its hunk headers naming the function or table as git's do."""
     name = os.path.relpath(path)
     a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     out = []
     for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"):
+        hunk = _HUNK.match(line)
+        if hunk:
+            line = line.rstrip("\n") + _funcname(a, int(hunk.group(1)) - 1) + "\n"
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out).encode("utf-8", "surrogateescape")
+
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@$")
+
+
+def _funcname(lines: list[str], first: int) -> str:
+    """git's default funcname for C (xdiff's def_ff): the last line before the
+    hunk's first that starts with a letter, '_' or '$', cut to 80 bytes and
+    trailing blanks; '' if none."""
+    for line in reversed(lines[:max(first, 0)]):
+        if line[:1].isascii() and (line[:1].isalpha() or line[:1] in "_$"):
+            text = line.encode("utf-8", "surrogateescape")[:80].rstrip(b" \t\n\r\f\v")
+            return " " + text.decode("utf-8", "surrogateescape")
+    return ""
 
 
 def _write(out: Outcome) -> Outcome:

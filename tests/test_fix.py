@@ -70,6 +70,20 @@ def test_fixed_fixtures_need_no_further_fix(path, tmp_path):
     assert out.returncode == 0 and out.stdout == b"", out.stderr
 
 
+def _fixes_own(path: Path, cwd: Path) -> collections.Counter:
+    """(rule, symbol) of the findings of the rules with a fix, and of PM203 (the
+    pointer wrapping the fixes write)."""
+    out = run("--format", "json", "--exit-zero", str(path), cwd=cwd)
+    return collections.Counter((f["rule"], f["symbol"]) for f in json.loads(out.stdout)["findings"]
+                               if f["rule"] in fixrun.FIXABLE + ("PM203",))
+
+
+@pytest.mark.parametrize("path", [p for p in BEFORE if fixed(p) != p], ids=lambda p: p.name)
+def test_no_fix_leaves_a_finding_of_its_own(path, tmp_path):
+    """The fixed text has no finding a fix would make that the text before had not."""
+    assert not _fixes_own(fixed(path), tmp_path) - _fixes_own(path, tmp_path)
+
+
 def _checkpatch(path: Path) -> collections.Counter:
     """checkpatch.pl's complaints about a file, without line numbers (fixes move lines)."""
     out = subprocess.run(["perl", str(CHECKPATCH), "--no-tree", "--terse", "--show-types",
@@ -266,3 +280,23 @@ def test_a_file_whose_finding_is_filtered_out_is_not_parsed_for_a_fix(tmp_path, 
     assert fixrun.fix_findings(kept, [], ParseOptions(), write=False, jobs=1) == 0
     assert parsed == [str(tmp_path / "two.c")]
     assert capsys.readouterr().out.count("+static const") == 2
+
+
+def _hunk_headers(diff: bytes) -> list[bytes]:
+    return [line for line in diff.splitlines() if line.startswith(b"@@ ")]
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="needs git")
+@pytest.mark.parametrize("path", [p for p in BEFORE if fixed(p) != p], ids=lambda p: p.name)
+def test_hunk_headers_are_gits(path, tmp_path):
+    """The same change as git diff shows it: the same hunks, each naming the
+    function or table it is in (git's default funcname for C)."""
+    shutil.copy(path, tmp_path / path.name)
+    ours = run("--diff", path.name, cwd=tmp_path).stdout
+    git = subprocess.run(["git", "diff", "--no-index", "--no-color", path.name, str(fixed(path))],
+                         cwd=tmp_path, capture_output=True, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1",
+                                                                 "HOME": str(tmp_path)})
+    assert _hunk_headers(ours) == _hunk_headers(git.stdout)
+    if path.name == "set_macros.c":
+        assert _hunk_headers(ours)[1].endswith(
+            b" @@ static int bar_system_resume_with_a_long_name_for_wrapping(struct device *dev)")
