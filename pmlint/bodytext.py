@@ -140,10 +140,10 @@ class BodyReader:
         last = self._line_col(close, base)[0]
         stores = []
         base = (brace, first)
-        for target, pointers, at in storetext.stores_in(self.masked, brace, close):
+        for target, pointers, value, at in storetext.stores_in(self.masked, brace, close):
             line, column = self._line_col(at, base)
             base = (at, line)
-            stores.append(Store(target, line, column, pointers))
+            stores.append(Store(target, line, column, pointers, value))
         text = self.masked[brace:close + 1]
         return Body(tuple(calls), first, last,
                     stores=_STORE.search(text) is not None,

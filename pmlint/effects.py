@@ -166,8 +166,8 @@ class Effect:
         return "stores to" if self.stored else "calls"
 
 
-def _first_arg(args: str) -> str:
-    """A call's first argument as written, blanks left out ("priv->clk")."""
+def first_arg_end(args: str) -> int:
+    """The offset of the comma that ends a call's first argument (its arguments' end with one)."""
     depth = 0
     for i, c in enumerate(args):
         if c in "([{":
@@ -175,8 +175,13 @@ def _first_arg(args: str) -> str:
         elif c in ")]}":
             depth -= 1
         elif c == "," and depth == 0:
-            return args[:i].replace(" ", "")
-    return args.replace(" ", "")
+            return i
+    return len(args)
+
+
+def _first_arg(args: str) -> str:
+    """A call's first argument as written, blanks left out ("priv->clk")."""
+    return args[:first_arg_end(args)].replace(" ", "")
 
 
 def _last(effects: list[Effect], wanted) -> int | None:

@@ -96,6 +96,7 @@ class Store:
     line: int
     column: int
     pointers: tuple[str, ...]    # the name of each pointer it goes through ("lcd"; "priv", "regs")
+    value: str = ""              # the call whose result a plain store writes ("readl"), or ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ _INDEX = rb"(?:\s*\[[^\]\n]*\])*"
 # A store through at least one `->`: name[i]->member.member[j] op= (not ==).
 _STORE = re.compile(
     rb"\b([A-Za-z_]\w*" + _INDEX + rb"(?:\s*(?:->|\.)\s*[A-Za-z_]\w*" + _INDEX + rb")+)"
-    rb"\s*(?:[-+*/%|&^]|<<|>>)?=(?!=)")
+    rb"\s*((?:[-+*/%|&^]|<<|>>)?)=(?!=)")
 _SEGMENT = re.compile(rb"([A-Za-z_]\w*)" + _INDEX + rb"\s*(->|\.|$)")
 _STRUCT = re.compile(rb"\bstruct\s+(\w+)\s*\{")
 _VOLATILE = re.compile(rb"\bvolatile\b")
@@ -28,16 +28,22 @@ _OPEN = re.compile(rb"\s*\(")
 _VOID = re.compile(rb"\(\s*(?:const\s+)?void\b")
 # A pointer cast: (struct foo *), (void __iomem *), (volatile u32 *).
 _CAST = rb"(?:\(\s*(?:\w+\s+)*\w+\s*\*+\s*\)\s*)"
+# A plain store's value when it is a call's result, cast or not: `= readl(`.
+_VALUE = re.compile(rb"\s*(?:\(\s*(?:\w+\s+)*\w+\s*\**\s*\)\s*)?([A-Za-z_]\w*)\s*\(")
 
 
 def stores_in(text: bytes, start: int, end: int):
-    """(target, pointer names, offset) of each store through `->` in text[start:end]."""
+    """(target, pointer names, value, offset) of each store through `->` in
+    text[start:end]; value is the name of the call whose result a plain
+    store writes (`p->saved = readl(...)`), or ""."""
     for m in _STORE.finditer(text, start, end):
         target = m.group(1)
         if b"->" not in target:
             continue
         pointers = tuple(s.group(1).decode() for s in _SEGMENT.finditer(target) if s.group(2) == b"->")
-        yield b"".join(target.split()).decode(), pointers, m.start(1)
+        value = None if m.group(2) else _VALUE.match(text, m.end(), end)
+        yield (b"".join(target.split()).decode(), pointers,
+               value.group(1).decode() if value else "", m.start(1))
 
 
 def _volatile_structs(text: bytes) -> frozenset[bytes]:

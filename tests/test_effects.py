@@ -205,7 +205,13 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
 ])
 def test_stores_through_pointers_are_read(text, stores):
     from pmlint import storetext
-    assert [(t, p) for t, p, _ in storetext.stores_in(text, 0, len(text))] == stores
+    assert [(t, p) for t, p, _, _ in storetext.stores_in(text, 0, len(text))] == stores
+
+
+def test_a_store_of_a_read_names_the_call():
+    from pmlint import storetext
+    text = b"p->saved[i++] = __raw_readl(p->base + 4); p->a = (u32) readl(x); p->b |= readl(y); p->c = d;"
+    assert [v for _, _, v, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
 
 
 @pytest.mark.parametrize("text, origins", [
