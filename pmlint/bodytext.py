@@ -14,8 +14,8 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from pmlint import ctext
-from pmlint.model import Body, Call, FileModel
+from pmlint import ctext, storetext
+from pmlint.model import Body, Call, FileModel, Store
 
 # A call: a name, an opening parenthesis. (A leading \b, not a look-behind
 # or an optional `->`, keeps the search fast.)
@@ -70,8 +70,11 @@ def attach(model: FileModel, source: bytes, roots: Iterable[str]) -> FileModel:
         if body is not None:
             functions[name] = dataclasses.replace(fn, body=body)
             todo.extend(c.name for c in body.calls if not c.indirect)
+    through = {p for name in seen if functions[name].body is not None
+               for s in functions[name].body.pointer_stores for p in s.pointers}
     return dataclasses.replace(model, functions=tuple(functions[f.name] for f in model.functions),
-                               called=reader.called())
+                               called=reader.called(),
+                               pointers=storetext.origins(reader.masked, through))
 
 
 class BodyReader:
@@ -134,11 +137,18 @@ class BodyReader:
             line, column = self._line_col(at, base)
             base = (at, line)
             calls.extend(self._expand(name, indirect, args, line, column, "", 0))
+        last = self._line_col(close, base)[0]
+        stores = []
+        base = (brace, first)
+        for target, pointers, value, at in storetext.stores_in(self.masked, brace, close):
+            line, column = self._line_col(at, base)
+            base = (at, line)
+            stores.append(Store(target, line, column, pointers, value))
         text = self.masked[brace:close + 1]
-        return Body(tuple(calls), first, self._line_col(close, base)[0],
+        return Body(tuple(calls), first, last,
                     stores=_STORE.search(text) is not None,
                     returns_error=_ERROR_RETURN.search(text) is not None,
-                    guarded=_guarded(text))
+                    guarded=_guarded(text), pointer_stores=tuple(stores))
 
     def called(self) -> tuple[str, ...]:
         """Every name the file's code calls directly, outside directives, sorted."""

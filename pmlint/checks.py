@@ -64,8 +64,8 @@ def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = ()
 
 
 def kinds() -> dict[str, Kind]:
-    """Every match kind, pmlint.effect_checks' too."""
-    from pmlint import effect_checks  # noqa: F401  (registers its kinds; it imports this module)
+    """Every match kind, pmlint.effect_checks' and pmlint.saved_state's too."""
+    from pmlint import effect_checks, saved_state  # noqa: F401  (register their kinds; they import this module)
     return KINDS
 
 

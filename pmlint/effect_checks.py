@@ -82,7 +82,7 @@ def _whats(found: list[Effect]) -> str:
 
 def _note(path: str, e: Effect, tail: str) -> Note:
     if e.chain:
-        text = f"{e.where} calls {e.api}{tail}"
+        text = f"{e.where} {e.verb} {e.api}{tail}"
     else:
         text = f"the table sets {e.api} itself{tail}"
     return Note(path, e.call.line, e.call.column, text)

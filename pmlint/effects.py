@@ -10,6 +10,7 @@ down is judged "unknown", never harmless.
 """
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Vocabulary:
     direction: tuple[tuple[str, str], ...] = ()   # call -> pattern over its arguments meaning up
     reads: frozenset[str] = frozenset()
     neutral: frozenset[str] = frozenset()
+    device_memory: tuple[str, ...] = ()   # globs: calls whose result points at the device
     _index: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self):
@@ -108,7 +110,19 @@ class Vocabulary:
                         c.implies, c.weak)
             for c in self.classes)
         return Vocabulary(classes, self.direction, self.reads | frozenset(extra.get("reads", ())),
-                          self.neutral | frozenset(extra.get("neutral", ())))
+                          self.neutral | frozenset(extra.get("neutral", ())), self.device_memory)
+
+    @property
+    def mmio(self) -> EffectClass:
+        """The class of plain stores through device memory."""
+        return next(c for c in self.classes if c.name == "mmio")
+
+    def maps_device(self, origin: str) -> bool:
+        """A pointer with this origin (model.PointerOrigin) points at device memory."""
+        if origin in ("address", "iomem", "volatile"):
+            return True
+        call = origin.removeprefix("call ")
+        return call != origin and any(fnmatch.fnmatchcase(call, g) for g in self.device_memory)
 
 
 def _load(text: str) -> Vocabulary:
@@ -118,7 +132,8 @@ def _load(text: str) -> Vocabulary:
                                 frozenset(c.get("implies", ())), c.get("weak", False))
                     for c in data["class"])
     return Vocabulary(classes, tuple(sorted(data.get("direction", {}).items())),
-                      frozenset(data["reads"]["calls"]), frozenset(data["neutral"]["calls"]))
+                      frozenset(data["reads"]["calls"]), frozenset(data["neutral"]["calls"]),
+                      tuple(data["device-memory"]["calls"]))
 
 
 @lru_cache(maxsize=1)
@@ -133,6 +148,7 @@ class Effect:
     cls: EffectClass | None
     call: Call
     chain: tuple[str, ...]        # the callback, then each function down to the one making the call
+    stored: bool = False          # a store through device memory: call.name is what it writes
 
     @property
     def where(self) -> str:
@@ -141,11 +157,17 @@ class Effect:
 
     @property
     def api(self) -> str:
+        if self.stored:
+            return self.call.name
         return f"{'->' if self.call.indirect else ''}{self.call.name}()"
 
+    @property
+    def verb(self) -> str:
+        return "stores to" if self.stored else "calls"
 
-def _first_arg(args: str) -> str:
-    """A call's first argument as written, blanks left out ("priv->clk")."""
+
+def first_arg_end(args: str) -> int:
+    """The offset of the comma that ends a call's first argument (its arguments' end with one)."""
     depth = 0
     for i, c in enumerate(args):
         if c in "([{":
@@ -153,8 +175,13 @@ def _first_arg(args: str) -> str:
         elif c in ")]}":
             depth -= 1
         elif c == "," and depth == 0:
-            return args[:i].replace(" ", "")
-    return args.replace(" ", "")
+            return i
+    return len(args)
+
+
+def _first_arg(args: str) -> str:
+    """A call's first argument as written, blanks left out ("priv->clk")."""
+    return args[:first_arg_end(args)].replace(" ", "")
 
 
 def _last(effects: list[Effect], wanted) -> int | None:
@@ -220,6 +247,12 @@ class CallbackEffects:
         return "refuses" if self.refuses else "nothing"
 
 
+def device_pointers(model: FileModel, vocab: Vocabulary) -> frozenset[str]:
+    """The names of the file's pointers that point at device memory: one
+    origin that says so is enough (a driver maps its registers once)."""
+    return frozenset(o.name for o in model.pointers if vocab.maps_device(o.origin))
+
+
 def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
                 role: str = "down") -> CallbackEffects:
     """The effects of the callback `name`, a table member set at `at`.
@@ -237,6 +270,7 @@ def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
         return CallbackEffects(name, (Effect(kind, cls, call, ()),))
     effects: list[Effect] = []
     stores = refuses = False
+    device = device_pointers(model, vocab)
 
     def reader(fn: str) -> bool:
         """A helper named for reading that reads the device: its register
@@ -250,8 +284,16 @@ def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
         selects = len(chain) > 1 and reader(fn)
         stores |= body.stores
         refuses |= body.returns_error
-        for call in body.calls:
-            if call.indirect:
+        # A store through device memory is a register write, in the side's
+        # direction; stores and calls in the order written.
+        mmio = tuple(Call(s.target, s.line, s.column) for s in body.pointer_stores
+                     if device.intersection(s.pointers))
+        written = sorted(body.calls + mmio, key=lambda c: (c.line, c.column)) if mmio else body.calls
+        for call in written:
+            if mmio and call in mmio:
+                effects.append(Effect("read" if selects else role, None if selects else vocab.mmio,
+                                      call, chain, stored=True))
+            elif call.indirect:
                 effects.append(Effect("unknown", None, call, chain))
             elif call.name in bodies:
                 if call.name in chain:

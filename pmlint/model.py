@@ -89,6 +89,29 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Store:
+    """A store through a pointer: `lcd->screen &= ~SEN;` (pmlint.storetext)."""
+
+    target: str                  # what is written, as written ("lcd->screen")
+    line: int
+    column: int
+    pointers: tuple[str, ...]    # the name of each pointer it goes through ("lcd"; "priv", "regs")
+    value: str = ""              # the call whose result a plain store writes ("readl"), or ""
+
+
+@dataclass(frozen=True)
+class PointerOrigin:
+    """Where a pointer of the file gets its value, or what its declaration says
+    (pmlint.storetext): "call NAME" (`p = NAME(...)`, cast or not), "address"
+    (a cast of an integer or an upper-case constant: `(struct regs *) 0xB5000000`),
+    "iomem" (declared `__iomem`), "volatile" (points at a struct the file
+    defines with a volatile member)."""
+
+    name: str
+    origin: str
+
+
+@dataclass(frozen=True)
 class Body:
     """What a function's body, as the file writes it, does (pmlint.bodytext)."""
 
@@ -98,6 +121,7 @@ class Body:
     stores: bool = False     # stores to a member, an array element or through a pointer
     returns_error: bool = False  # returns a negative error constant somewhere
     guarded: bool = False    # opens by returning when a member says so: if (!priv->on) return 0;
+    pointer_stores: tuple[Store, ...] = ()   # its stores through a pointer (`->`), in order
 
 
 @dataclass(frozen=True)
@@ -240,6 +264,9 @@ class FileModel:
     configurations: tuple[ConfigFacts, ...] = ()
     # Every name the file writes as a call (name then "("), sorted; read with the bodies.
     called: tuple[str, ...] = ()
+    # Where the pointers the bodies read store through get their values
+    # (pmlint.storetext); read with the bodies.
+    pointers: tuple[PointerOrigin, ...] = ()
     # The CONFIG_ options the #ifs around the file's PM-core callers name,
     # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
     # `sequences` are the callers in that setting, and `variants` every other

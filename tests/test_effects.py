@@ -195,3 +195,66 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
         lazy = analyse_file(str(path), ParseOptions(), rules)
         full = bodytext.attach(lazy.model, path.read_bytes(), [f.name for f in lazy.model.functions])
         assert sorted(evaluate(lazy.model, rules)) == sorted(evaluate(full, rules)), path.name
+
+
+@pytest.mark.parametrize("text, stores", [
+    (b"lcd->screen &= ~1;", [("lcd->screen", ("lcd",))]),
+    (b"lcd->window[i].ctrl = 0;", [("lcd->window[i].ctrl", ("lcd",))]),
+    (b"priv->regs->ctrl <<= 2;", [("priv->regs->ctrl", ("priv", "regs"))]),
+    (b"if (lcd->screen == 0 || p->a <= 1 || p->b >= 2 || p->c != 3) x.y = 1;", []),
+])
+def test_stores_through_pointers_are_read(text, stores):
+    from pmlint import storetext
+    assert [(t, p) for t, p, _, _ in storetext.stores_in(text, 0, len(text))] == stores
+
+
+def test_a_store_of_a_read_names_the_call():
+    from pmlint import storetext
+    text = b"p->saved[i++] = __raw_readl(p->base + 4); p->a = (u32) readl(x); p->b |= readl(y); p->c = d;"
+    assert [v for _, _, v, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
+
+
+@pytest.mark.parametrize("text, origins", [
+    (b"static struct r *lcd = (struct r *) 0xB5000000;", {"address"}),
+    (b"static struct r *lcd = (struct r *) LCD_ADDR;", {"address"}),
+    (b"p->lcd = (struct r *) NULL; p->lcd = LCD_ADDR;", set()),
+    (b"{ .compatible = \"x\", .lcd = (void *)TYPE_A }, { .lcd = (const void *) 2 }", set()),
+    (b"p->lcd = (void __iomem *)KSEG1ADDR(0x1000);", {"call KSEG1ADDR"}),
+    (b"p->lcd = devm_platform_ioremap_resource(pdev, 0);", {"call devm_platform_ioremap_resource"}),
+    (b"struct q { struct r __iomem *lcd; };", {"iomem"}),
+    (b"struct r { volatile u32 a; }; static struct r *lcd;", {"volatile"}),
+    (b"struct r { u32 a; }; static struct r *lcd; lcd = kzalloc(4, 0);", {"call kzalloc"}),
+])
+def test_where_a_pointer_comes_from(text, origins):
+    from pmlint import storetext
+    assert {o.origin for o in storetext.origins(text, ["lcd"])} == origins
+
+
+@pytest.mark.parametrize("origin, device", [
+    ("address", True), ("iomem", True), ("volatile", True), ("call ioremap", True),
+    ("call devm_ioremap_resource", True), ("call pcim_iomap_table", True), ("call of_iomap", True),
+    ("call kzalloc", False), ("call devm_kzalloc", False), ("call dev_get_drvdata", False),
+])
+def test_which_origins_are_device_memory(origin, device):
+    assert effects.vocabulary().maps_device(origin) is device
+
+
+def test_a_store_through_device_memory_is_a_register_write():
+    model = _model(b"""#include <linux/pm.h>
+struct r { u32 ctrl; };
+struct foo { struct r *regs; struct r *soft; int on; };
+static int f(struct device *dev)
+{
+	struct foo *p = dev_get_drvdata(dev);
+
+	p->on = 0;
+	p->soft->ctrl = 0;
+	p->regs->ctrl = 0;
+	return 0;
+}
+static int probe(struct foo *p) { p->regs = ioremap(0, 4); p->soft = kzalloc(4, 0); return 0; }
+static const struct dev_pm_ops t = { .freeze = f };
+""")
+    got = effects.of_callback(model, "f", Location("t.c", 13, 1), effects.vocabulary())
+    assert got.verdict == "quiesces"
+    assert [(e.api, e.cls.name, e.call.line) for e in got.net("down")] == [("p->regs->ctrl", "mmio", 10)]
