@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 
 from pmlint.kconfig import read_dotconfig
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import analyse
 
 HERE = os.path.dirname(os.path.abspath(__file__))

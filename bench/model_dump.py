@@ -17,7 +17,7 @@ import sys
 import time
 
 from pmlint import catalogue, discover, scan
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import PREFILTER, analyse
 from pmlint.sourcefile import read_source
 

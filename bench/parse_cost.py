@@ -24,7 +24,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from clang import cindex  # noqa: E402
-from pmlint import discover, parse, scan  # noqa: E402
+from pmlint import discover, frontend, scan  # noqa: E402
+from pmlint.frontend import clang, extract, rounds, textfacts  # noqa: E402
 from pmlint.cache import include_names  # noqa: E402
 from pmlint.runner import PREFILTER  # noqa: E402
 from pmlint.sourcefile import read_source  # noqa: E402
@@ -60,15 +61,15 @@ def main() -> int:
     sample = random.Random(args.seed).sample(sorted(sources), min(args.files, len(sources)))
     print(f"tree: {args.tree}  files: {len(files)}  candidates: {len(sources)}  sample: {len(sample)}")
 
-    options = parse.ParseOptions(switch_off=())   # as a default run: no configuration rules
-    parse.parse_source("warm-up.c", b"int x;\n", options)
+    options = frontend.ParseOptions(switch_off=())   # as a default run: no configuration rules
+    frontend.parse_source("warm-up.c", b"int x;\n", options)
     spent, calls = collections.Counter(), collections.Counter()
     _timed(cindex.Index, "parse", spent, calls)
-    _timed(parse._Unknowns, "learn", spent, calls)
-    _timed(parse._Extractor, "model", spent, calls)
+    _timed(rounds._Unknowns, "learn", spent, calls)
+    _timed(extract._Extractor, "model", spent, calls)
     start = time.process_time()
     for path in sample:
-        parse.parse_source(path, sources[path], options)
+        frontend.parse_source(path, sources[path], options)
     total = time.process_time() - start
     n = len(sample)
     print(f"pmlint's parse_source: {1000 * total / n:.1f} ms CPU per file, "
@@ -79,15 +80,15 @@ def main() -> int:
     rest = total - sum(spent.values())
     print(f"  {'the rest':<24} {1000 * rest / n:6.1f} ms  ({100 * rest / total:.0f}%)")
 
-    index = parse._index()
-    parse_args, fixed = parse._arguments(options)
+    index = clang._index()
+    parse_args, fixed = clang._arguments(options)
     for label, texts in (("one bare parse per file", [(p, sources[p]) for p in sample]),
                          ("one parse of an empty file", [("empty.c", b"int x;\n")] * n)):
         start = time.process_time()
         for path, source in texts:
             index.parse(path, args=parse_args, unsaved_files=[(path, source), *fixed,
-                                                               (parse._EXTRAS, b"")],
-                        options=parse._OPTIONS)
+                                                               (clang._EXTRAS, b"")],
+                        options=clang._OPTIONS)
         print(f"floor, {label}: {1000 * (time.process_time() - start) / n:.1f} ms CPU")
     print(f"estimate for the tree: {len(sources)} candidates x {1000 * total / n:.1f} ms "
           f"= {len(sources) * total / n:.0f} s CPU, {len(sources) * total / n / (os.cpu_count() or 1):.0f} s "
@@ -106,13 +107,13 @@ def _text_only_share(sources: dict[str, bytes]) -> None:
     could take on: none that includes a header of its own directory (clang
     parses it: its macros and types can make a table) and none with an #if on
     more than the options pmlint sets (a configuration decides it)."""
-    pm_options = {o.encode() for o in parse.DEFAULT_CONFIG}
+    pm_options = {o.encode() for o in frontend.DEFAULT_CONFIG}
     local = conditional = simple = 0
     for path, source in sources.items():
         here = os.path.dirname(path)
         has_local = any(os.path.isfile(os.path.join(here, name)) for name in include_names(source))
         has_other = any(set(re.findall(rb"\w+", m.group())) - _NOT_OPTIONS - pm_options
-                        for m in parse._DIRECTIVE.finditer(source)
+                        for m in textfacts._DIRECTIVE.finditer(source)
                         if m.group(1) not in (b"else", b"endif"))
         local += has_local
         conditional += has_other

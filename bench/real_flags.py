@@ -22,7 +22,7 @@ import time
 
 from pmlint import catalogue, compdb
 from pmlint.kconfig import read_dotconfig
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import analyse
 
 

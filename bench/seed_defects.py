@@ -82,7 +82,7 @@ def _snapshot() -> str:
     from pmlint import bodytext as _b, catalogue as _c, effects as _e, pmcore as _p, runner as _r
     from pmlint.effect_checks import _downs as _d, side_effects as _s
     from pmlint.kconfig import resolve as _k
-    from pmlint.parse import DEFAULT_CONFIG as _dc, ParseOptions as _po
+    from pmlint.frontend import DEFAULT_CONFIG as _dc, ParseOptions as _po
     bodytext, catalogue, effects, pmcore, runner = _b, _c, _e, _p, _r
     _downs, side_effects, resolve = _d, _s, _k
     DEFAULT_CONFIG, ParseOptions = _dc, _po

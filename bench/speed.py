@@ -49,7 +49,7 @@ PMLINT = [sys.executable, "-m", "pmlint", "--format", "json", "--exit-zero"]
 # cold run (walk, read, pre-filter, cache, processes, output), which no
 # faster parser can save.
 NO_PARSER = [sys.executable, "-c",
-             "import sys; import pmlint.parse as p; from pmlint.model import FileModel; "
+             "import sys; import pmlint.frontend as p; from pmlint.model import FileModel; "
              "p.parse_source = lambda path, source, options=None: FileModel(path); "
              "from pmlint.cli import main; sys.exit(main(sys.argv[1:]))",
              "--format", "json", "--exit-zero"]

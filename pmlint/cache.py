@@ -70,9 +70,8 @@ def code_digest() -> bytes:
               if p.name.endswith(".toml")]
     for p in sorted(set(files)):
         h.update(b"\0" + str(p.relative_to(p.parent.parent)).encode() + b"\0" + p.read_bytes())
-    import clang
-    native = Path(clang.__file__).parent / "native"
-    for p in sorted(native.glob("libclang*")):
+    from pmlint.frontend import libclang_files
+    for p in libclang_files():
         st = p.stat()
         h.update(f"\0{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
     return h.digest()

@@ -13,7 +13,7 @@ from pmlint.formatters import FORMATS, render
 from pmlint.filters import (apply_config, one_per_table, selected_rules, split_patterns,
                             unknown_patterns)
 from pmlint.kconfig import KconfigError, read_dotconfig, resolve
-from pmlint.parse import DEFAULT_CONFIG, ParseOptions
+from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
 from pmlint.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -283,7 +283,7 @@ def _lint(argv: list[str]) -> int:
     report.seconds = time.monotonic() - start
     report.sort()
     if args.diff or args.fix:   # the fixes of the findings kept, and only those
-        from pmlint.fixrun import fix_findings
+        from pmlint.fixes.run import fix_findings
         return fix_findings(report.findings, report.errors, options, write=args.fix,
                             jobs=args.jobs, timeout=args.timeout)
     if args.write_baseline:

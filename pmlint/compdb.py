@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pmlint.buildflags import reduce
 from pmlint.discover import SOURCE_SUFFIXES
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 
 NAME = "compile_commands.json"
 

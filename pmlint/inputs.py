@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from pmlint.catalogue import Rule
 from pmlint.checks import COMPARES_CONFIGURATIONS
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 
 
 def parsed_for(options: ParseOptions, rules: Iterable[Rule]) -> ParseOptions:

@@ -19,7 +19,7 @@ from pmlint import catalogue, config
 from pmlint.buildflags import reduce
 from pmlint.filters import apply_config, one_per_table, selected_rules
 from pmlint.formatters import render
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.report import Report
 
 WERROR = "-Wpmlint-error"

@@ -1,6 +1,6 @@
 """The plain model the parser produces and the rules read.
 
-Frozen dataclasses only: nothing from libclang leaks past pmlint.parse.
+Frozen dataclasses only: nothing from libclang leaks past pmlint.frontend.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from pmlint.engine import RuleFailure
 from pmlint.filters import inline_suppressed
 from pmlint.inputs import file_options, parsed_for
 from pmlint.model import FileModel, Finding, Problem
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.sourcefile import read_source
 
 # Only files that can hold a table, a driver pointing at one, a xenbus
@@ -48,7 +48,7 @@ def analyse_source(path: str, source: bytes, options: ParseOptions) -> FileModel
         return FileModel(path, problems=(Problem(path, "binary file (contains NUL bytes)"),))
     if not scan.is_candidate(source, PREFILTER):
         return FileModel(path)
-    from pmlint.parse import parse_source  # libclang loads only where it is needed
+    from pmlint.frontend import parse_source  # libclang loads only where it is needed
     return parse_source(path, source, options)
 
 

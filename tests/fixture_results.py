@@ -13,7 +13,7 @@ from expectations import FIX_NOTE, FIXTURES, Expect, fix_comment, lines_of
 from lintrun import lint, pmlint
 from pmlint import catalogue
 from pmlint.engine import evaluate
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import analyse_file
 
 FLAGGED = sorted((FIXTURES / "flags").glob("*.c"))

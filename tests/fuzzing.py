@@ -34,7 +34,7 @@ from pmlint import catalogue, workers
 from pmlint.catalogue import SEVERITIES
 from pmlint.formatters import FORMATS, html as html_format, render
 from pmlint.model import Finding, PmTable, Location, Slot
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.patchmode import PatchError, parse_series, replay
 from pmlint.report import Report
 from pmlint.runner import analyse_source, judge

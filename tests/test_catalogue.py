@@ -16,7 +16,7 @@ import pmlint.rules
 from expectations import FIXTURES
 from pmlint import catalogue, checks
 from pmlint.catalogue import CatalogueError
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import analyse_file
 
 PM105 = (Path(pmlint.rules.__file__).parent / "PM105.toml").read_text()

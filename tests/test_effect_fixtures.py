@@ -17,7 +17,7 @@ import pytest
 from expectations import fixture_files
 from pmlint import bodytext, catalogue, effects, pmcore
 from pmlint.engine import evaluate
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import analyse_file
 
 VOCAB = effects.vocabulary()

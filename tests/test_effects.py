@@ -9,7 +9,7 @@ import pytest
 from lintrun import pmlint
 from pmlint import bodytext, catalogue, effects
 from pmlint.model import FileModel, Location
-from pmlint.parse import parse_source
+from pmlint.frontend import parse_source
 
 
 def test_the_shipped_vocabulary_loads_and_names_each_call_once():
@@ -188,7 +188,7 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
     and the model with every body give the same findings."""
     from expectations import fixture_files
     from pmlint.engine import evaluate
-    from pmlint.parse import ParseOptions
+    from pmlint.frontend import ParseOptions
     from pmlint.runner import analyse_file
     rules = catalogue.rules()
     for path in fixture_files():

@@ -17,9 +17,11 @@ from fixture_results import FIX_BEFORE as BEFORE
 from fixture_results import fix_lines, run_fix
 from fixture_results import of_fixed as fixed
 from lintrun import pmlint
-from pmlint import catalogue, fix, fixrun
+from pmlint import catalogue
+from pmlint.fixes import plan as fix
+from pmlint.fixes import run as fixrun
 from pmlint.filters import selected_rules
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import analyse
 
 FIX = FIXTURES / "fix"

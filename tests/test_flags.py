@@ -9,7 +9,7 @@ from expectations import FIXTURES, assert_matches, expected_slots
 from fixture_results import FLAGGED, flagged_json, flags_of, of_json
 from lintrun import DRIVER, lint
 from pmlint.kconfig import KconfigError, resolve
-from pmlint.parse import DEFAULT_CONFIG
+from pmlint.frontend import DEFAULT_CONFIG
 
 
 def results(path, *flags):

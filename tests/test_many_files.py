@@ -26,7 +26,7 @@ def test_tables_after_hundreds_of_files_without_one(tmp_path, tmp_path_factory, 
 
 
 def test_files_the_pre_filter_rejects_are_counted_not_handed_on(tmp_path, tmp_path_factory):
-    from pmlint.parse import ParseOptions
+    from pmlint.frontend import ParseOptions
     from pmlint.runner import analyse
     tree = tmp_path / "tree"
     tree.mkdir()

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from expectations import FIXTURES
-from pmlint.parse import ParseOptions, parse_source
+from pmlint.frontend import ParseOptions, parse_source
 from pmlint.runner import analyse_source
 
 
@@ -182,7 +182,7 @@ def test_members_named_only_by_designators_survive_in_one_round():
 
 
 def test_the_precompiled_prelude_gives_the_models_the_text_gives(monkeypatch):
-    from pmlint import parse
+    from pmlint.frontend import clang as parse
     sources = sorted(FIXTURES.glob("*.c"))
     models = {}
     for after in (10 ** 9, 0):   # the prelude as text always, then precompiled always
@@ -202,7 +202,7 @@ def test_a_driver_set_by_a_chain_of_the_files_macros_is_found():
 
 
 def test_a_precompiled_prelude_that_goes_away_falls_back_to_text(monkeypatch):
-    from pmlint import parse
+    from pmlint.frontend import clang as parse
     path = FIXTURES / "PM101_fires.c"
     expected = parse_source(str(path), path.read_bytes())
     monkeypatch.setattr(parse, "_PCH_AFTER", 0)
@@ -216,7 +216,7 @@ def test_a_precompiled_prelude_that_goes_away_falls_back_to_text(monkeypatch):
 def test_a_file_libclang_cannot_parse_keeps_the_precompiled_prelude(monkeypatch):
     from clang import cindex
 
-    from pmlint import parse
+    from pmlint.frontend import clang as parse
     monkeypatch.setattr(parse, "_PCH_AFTER", 0)
     monkeypatch.setattr(parse, "_pch_failed", False)
     assert parse._precompiled(ParseOptions().macros, os.getpid()) is not None

@@ -5,7 +5,7 @@ import pytest
 
 from pmlint import catalogue
 from pmlint.engine import evaluate
-from pmlint.parse import ParseOptions, parse_source
+from pmlint.frontend import ParseOptions, parse_source
 from pmlint.runner import analyse_source
 
 

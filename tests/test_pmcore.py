@@ -6,7 +6,7 @@ import pytest
 from pmlint import catalogue
 from pmlint.checks import _condition
 from pmlint.engine import evaluate
-from pmlint.parse import ParseOptions, parse_source
+from pmlint.frontend import ParseOptions, parse_source
 
 # A PM-core caller whose failed dpm_suspend_start() skips dpm_resume_end()
 # only with CONFIG_A on and CONFIG_B off.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import lintrun
 from pmlint.buildflags import reduce
-from pmlint.parse import ParseOptions, parse_source
+from pmlint.frontend import ParseOptions, parse_source
 
 TREE = Path(__file__).resolve().parent / "realflags"
 WIDGET = "drivers/widget.c"

@@ -20,7 +20,7 @@ from lintrun import DRIVER
 from pmlint import scan, skipindex
 from pmlint.cache import ResultCache
 from pmlint.model import FileModel, Finding
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 from pmlint.runner import PREFILTER
 from pmlint.sourcefile import read_source
 

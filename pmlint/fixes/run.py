@@ -24,11 +24,13 @@ from dataclasses import dataclass
 
 from collections.abc import Iterable
 
-from pmlint import fix, fixlayout, workers
+from pmlint import workers
+from pmlint.fixes import layout
+from pmlint.fixes import plan as fix
 from pmlint.model import FileModel, Finding
-from pmlint.parse import ParseOptions
+from pmlint.frontend import ParseOptions
 
-# The rules whose findings have a mechanical fix (pmlint.fix).
+# The rules whose findings have a mechanical fix (pmlint.fixes.plan).
 FIXABLE = ("PM103", "PM201", "PM202")
 # Off for the second check: what a build with CONFIG_PM off sees.
 _PM_OPTIONS = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
@@ -47,7 +49,7 @@ class Outcome:
 
 
 def _parse(path: str, source: bytes, options: ParseOptions) -> FileModel:
-    from pmlint.parse import parse_source  # libclang loads only where it is needed
+    from pmlint.frontend import parse_source  # libclang loads only where it is needed
     return parse_source(path, source, options)
 
 
@@ -58,7 +60,7 @@ def fix_source(path: str, source: bytes, options: ParseOptions, wanted: fix.Want
         return Outcome(path, source, source, error=f"not fixed: could not analyse line {p.line}: {p.reason}")
     plan = fix.plan(model, source, wanted)
     try:
-        new = fixlayout.apply(source, plan.edits)
+        new = layout.apply(source, plan.edits)
     except ValueError as exc:  # two fixes want the same text: make neither
         return Outcome(path, source, source, error=f"not fixed: {exc}")
     done = Outcome(path, source, new, tuple(plan.fixed), tuple(plan.skipped))

@@ -6,8 +6,7 @@ or a bus driver struct inside a vendor's wrapper (`struct foo_priv x =
 { .pdrv = { .suspend = ... } }`, or `.pdrv.suspend = ...`), at any depth.
 A member belongs to the innermost object that holds it, so a wrapper's
 `.pdrv.driver.pm` is the `pm` of `x.pdrv`, a `pci_driver`, as if it stood at
-file scope. Part of the parser: with parse.py, the only module that uses
-libclang.
+file scope.
 """
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def _refill(source: bytes, masked: bytes, ls: int, start: int, new: str, open_at
 
 
 def apply(source: bytes, edits) -> bytes:
-    """The text with every edit (pmlint.fix.Edit) made; edits never overlap."""
+    """The text with every edit (pmlint.fixes.plan.Edit) made; edits never overlap."""
     out, pos = [], 0
     for e in sorted(edits, key=lambda e: (e.start, e.end)):
         if e.start < pos:

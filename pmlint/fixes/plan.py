@@ -17,7 +17,7 @@ tables must look like afterwards.
 
 Planning reads the parser's model (where tables, members, drivers and
 functions are) and the source text (directives, extents, names in comments
-are not in the model); pmlint.fixrun applies and checks the plan. A table is
+are not in the model); pmlint.fixes.run applies and checks the plan. A table is
 fixed only for the findings asked for, (rule, table, line) of each: those a
 run kept after every filter, so that what a filter silences stays as it is.
 """
@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pmlint import ctext, fixlayout, fixwrap
+from pmlint import ctext
+from pmlint.fixes import layout, wrapper
 from pmlint.model import FileModel, PmTable
 
 
@@ -147,7 +148,7 @@ class _Planner:
     def _fits(self, start: int, end: int, text: bytes) -> bool:
         """Whether replacing [start, end) with text keeps its lines within 100 columns."""
         ls, le = ctext.line_start(self.source, start), ctext.line_end(self.source, end)
-        return fixlayout.fits((self.source[ls:start] + text + self.source[end:le]).rstrip(b"\n").split(b"\n"))
+        return layout.fits((self.source[ls:start] + text + self.source[end:le]).rstrip(b"\n").split(b"\n"))
 
     def _edit(self, start: int, end: int, text: bytes) -> None:
         self.out.edits.append(Edit(start, end, text))
@@ -379,11 +380,11 @@ class _Planner:
         """The drivers' pointers at a table whose callbacks the new macros keep
         referenced: wrapped, so that the compiler drops them with PM off (a
         pointer under the driver's own #ifdef CONFIG_PM is dropped already)."""
-        wrap = fixwrap.wrapper(self.masked, table)
+        wrap = wrapper.wrapper(self.masked, table)
         for use in table.uses:
             at = self._at(use)
-            ptr = fixwrap.wrapped(self.source, self.masked, at, table.name, wrap) or \
-                fixwrap.guarded_macro(self.source, self.masked, self.conds, at, table.name)
+            ptr = wrapper.wrapped(self.source, self.masked, at, table.name, wrap) or \
+                wrapper.guarded_macro(self.source, self.masked, self.conds, at, table.name)
             if ptr is None or ptr.start in self.wrapped or (skip_guarded and self._in_pm_region(ptr.start)):
                 continue
             self.wrapped.add(ptr.start)
@@ -393,7 +394,7 @@ class _Planner:
                 self._skip("PM203", table, f"line {use.line} would be longer than 100 columns")
 
     def _rename_call(self, start: int, old: str, new: str) -> None:
-        for edit in fixlayout.rename_call(self.source, self.masked, start, old, new):
+        for edit in layout.rename_call(self.source, self.masked, start, old, new):
             self._edit(*edit)
 
     def _remove_guard(self, cond: ctext.Conditional) -> None:
