@@ -182,13 +182,13 @@ def test_members_named_only_by_designators_survive_in_one_round():
 
 
 def test_the_precompiled_prelude_gives_the_models_the_text_gives(monkeypatch):
-    from pmlint.frontend import clang as parse
+    from pmlint.frontend import clang
     sources = sorted(FIXTURES.glob("*.c"))
     models = {}
     for after in (10 ** 9, 0):   # the prelude as text always, then precompiled always
-        monkeypatch.setattr(parse, "_PCH_AFTER", after)
+        monkeypatch.setattr(clang, "_PCH_AFTER", after)
         models[after] = [parse_source(str(p), p.read_bytes(), ParseOptions()) for p in sources]
-    assert parse._precompiled(ParseOptions().macros, os.getpid()) is not None
+    assert clang._precompiled(ParseOptions().macros, os.getpid()) is not None
     assert models[0] == models[10 ** 9]
 
 
@@ -202,24 +202,24 @@ def test_a_driver_set_by_a_chain_of_the_files_macros_is_found():
 
 
 def test_a_precompiled_prelude_that_goes_away_falls_back_to_text(monkeypatch):
-    from pmlint.frontend import clang as parse
+    from pmlint.frontend import clang
     path = FIXTURES / "PM101_fires.c"
     expected = parse_source(str(path), path.read_bytes())
-    monkeypatch.setattr(parse, "_PCH_AFTER", 0)
-    monkeypatch.setattr(parse, "_pch_failed", False)
-    pch = parse._precompiled(ParseOptions().macros, os.getpid())
+    monkeypatch.setattr(clang, "_PCH_AFTER", 0)
+    monkeypatch.setattr(clang, "_pch_failed", False)
+    pch = clang._precompiled(ParseOptions().macros, os.getpid())
     os.unlink(pch)   # as a clean-up of /tmp under a running process would
     assert parse_source(str(path), path.read_bytes()) == expected
-    assert parse._pch_failed
+    assert clang._pch_failed
 
 
 def test_a_file_libclang_cannot_parse_keeps_the_precompiled_prelude(monkeypatch):
     from clang import cindex
 
-    from pmlint.frontend import clang as parse
-    monkeypatch.setattr(parse, "_PCH_AFTER", 0)
-    monkeypatch.setattr(parse, "_pch_failed", False)
-    assert parse._precompiled(ParseOptions().macros, os.getpid()) is not None
+    from pmlint.frontend import clang
+    monkeypatch.setattr(clang, "_PCH_AFTER", 0)
+    monkeypatch.setattr(clang, "_pch_failed", False)
+    assert clang._precompiled(ParseOptions().macros, os.getpid()) is not None
     real = cindex.Index.parse
 
     def crashes_on_bad_c(index, path, *args, **kwargs):   # as libclang does on a file it crashes on
@@ -229,8 +229,8 @@ def test_a_file_libclang_cannot_parse_keeps_the_precompiled_prelude(monkeypatch)
     monkeypatch.setattr(cindex.Index, "parse", crashes_on_bad_c)
     model = parse_source("bad.c", b"int x;\n")
     assert model.problems and "libclang could not parse" in model.problems[0].reason
-    assert not parse._pch_failed
-    assert "-include-pch" in parse._arguments(ParseOptions())[0]
+    assert not clang._pch_failed
+    assert "-include-pch" in clang._arguments(ParseOptions())[0]
 
 
 def _drivers(model):
