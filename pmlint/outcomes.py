@@ -103,9 +103,20 @@ def _options(settings, indices) -> str:
     """The settings as few options as tell them apart from the others: CONFIG_X=y and CONFIG_Y=n."""
     chosen = [settings[i].shown for i in indices]
     common = [v for v in chosen[0] if all(v in c for c in chosen)]
-    if {i for i, s in enumerate(settings) if set(common) <= set(s.shown)} == set(indices):
+    if _having(settings, common) == set(indices):
         return " and ".join(map(_value, common))
+    # One option's value each, any of them (#if IS_ENABLED(CONFIG_A) || IS_ENABLED(CONFIG_B)).
+    names = [v.lstrip("!") for v in settings[0].shown]
+    alone = sorted((v for v in dict.fromkeys(v for c in chosen for v in c)
+                    if _having(settings, [v]) <= set(indices)),
+                   key=lambda v: names.index(v.lstrip("!")))
+    if set().union(*(_having(settings, [v]) for v in alone)) == set(indices):
+        return " or ".join(map(_value, alone))
     return " or ".join(" and ".join(map(_value, c)) for c in chosen)
+
+
+def _having(settings, values) -> set[int]:
+    return {i for i, s in enumerate(settings) if set(values) <= set(s.shown)}
 
 
 def _value(shown: str) -> str:
