@@ -14,6 +14,7 @@ from pmlint.filters import (apply_config, one_per_table, selected_rules, split_p
                             unknown_patterns)
 from pmlint.kconfig import KconfigError, read_dotconfig, resolve
 from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
+from pmlint.optionscan import MAX_CONFIGURATIONS
 from pmlint.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -110,6 +111,14 @@ def _config_options(ap: argparse.ArgumentParser) -> None:
                          "whose pm.h pmlint models); A..B analyses each file once per outcome "
                          "of its version checks in that range. Without headers only: with -p "
                          "the kernel's own version.h decides")
+    ap.add_argument("--no-vary-options", dest="vary_options", action="store_false",
+                    help="analyse each file in the configuration given only. By default a file "
+                         "whose #ifs around PM code (tables, driver objects, callbacks) name its "
+                         "own CONFIG_ options is analysed with each of them on and off, at most "
+                         f"{MAX_CONFIGURATIONS} configurations per file (two options both ways; "
+                         "PM001 names an #if past that), and a finding that holds under some of "
+                         "them says which; options given with -D or -U, or by --kconfig, are not "
+                         "varied. Without headers only")
     ap.add_argument("--kconfig", metavar="FILE",
                     help="take enabled CONFIG_ options from a kernel .config instead of the "
                          f"default ({', '.join(DEFAULT_CONFIG)})")
@@ -132,8 +141,11 @@ def _parse_options(args, cfg: Config = Config()) -> ParseOptions:
         for note in notes:
             print(f"pmlint: note: {note}", file=sys.stderr)
     first, last = args.kernel_version or cfg.kernel_version or (kversion.NEWEST, kversion.NEWEST)
+    pinned = {text.partition("=")[0].partition("(")[0] for _, text in args.macros}
     return ParseOptions(config=config, kernel_version=first,
-                        kernel_upto=last if last != first else None)
+                        kernel_upto=last if last != first else None,
+                        vary_options=getattr(args, "vary_options", True) and not args.kconfig,
+                        pinned=tuple(sorted(pinned)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ _NAME = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)(\s*\()?")
 # What the compiler defines itself (__GNUC__, __x86_64__, ...) and Kconfig's options.
 _PREDEFINED = re.compile(r"__\w+__|CONFIG_\w+")
 # Text that is PM code: a table, a pm.h macro, a driver's PM member, a PM member's designator.
-_PM_CODE = re.compile(
+PM_CODE = re.compile(
     rb"\bdev_pm_ops\b|\w*_PM_OPS\b|\bpm_(?:sleep_)?ptr\b|\.\s*pm\s*=|\bxenbus_driver\b|"
     rb"\.\s*(?:suspend|resume|freeze|thaw|poweroff|restore|prepare|complete|runtime_\w+)"
     rb"(?:_noirq|_late|_early)?\s*=")
@@ -41,32 +41,41 @@ def unevaluable(path: str, source: bytes, macros: tuple[str, ...], known: frozen
                 model: FileModel | None = None) -> tuple[Assumption, ...]:
     """The #if/#elif lines whose block holds PM code (or a callback of the
     model's tables and drivers) and that use a macro nothing defines."""
-    directives = list(_DIRECTIVE.finditer(source))
-    if not directives:
-        return ()
-    callbacks = sorted({s.callback for o in (*model.tables, *model.drivers) for s in o.slots}
-                       if model is not None else ())
     defined = {m.partition("=")[0].partition("(")[0] for m in macros} | known
     defined |= _definitions(path, source)
-    pm_code = _PM_CODE if not callbacks else re.compile(
-        _PM_CODE.pattern + rb"|\b(?:" + b"|".join(re.escape(c.encode()) for c in callbacks)
-        + rb")\b")
     out = []
-    for index, m in _conditions(directives):
-        names, function_like = _unknown(m.group(2), defined)
-        if not names:
-            continue
-        end = _block_end(directives, index)
-        if pm_code.search(source, m.end(), end):
-            line = source.count(b"\n", 0, m.start()) + 1
-            text = b" ".join(_COMMENT.sub(b" ", m.group(0).replace(b"\\\n", b" ")).split())
-            text = text.decode("utf-8", "replace")
+    for line, text, expression in near_pm_code(source, model):
+        names, function_like = _unknown(expression, defined)
+        if names:
             out.append(Assumption(line, text, names, function_like))
     return tuple(out)
 
 
-def _conditions(directives: list) -> list:
-    """The #if and #elif directives the preprocessor evaluates: not those under an `#if 0`."""
+def near_pm_code(source: bytes, model: FileModel | None = None,
+                 ifdefs: bool = False) -> list[tuple[int, str, bytes]]:
+    """(line, directive as written, its expression) of each #if and #elif
+    evaluated (and #ifdef, #ifndef with ifdefs) whose block holds PM code or
+    a callback of the model's tables and drivers."""
+    directives = list(_DIRECTIVE.finditer(source))
+    if not directives:
+        return []
+    callbacks = sorted({s.callback for o in (*model.tables, *model.drivers) for s in o.slots}
+                       if model is not None else ())
+    pm_code = PM_CODE if not callbacks else re.compile(
+        PM_CODE.pattern + rb"|\b(?:" + b"|".join(re.escape(c.encode()) for c in callbacks)
+        + rb")\b")
+    out = []
+    for index, m in _conditions(directives, ifdefs):
+        if pm_code.search(source, m.end(), _block_end(directives, index)):
+            line = source.count(b"\n", 0, m.start()) + 1
+            text = b" ".join(_COMMENT.sub(b" ", m.group(0).replace(b"\\\n", b" ")).split())
+            out.append((line, text.decode("utf-8", "replace"), m.group(2)))
+    return out
+
+
+def _conditions(directives: list, ifdefs: bool = False) -> list:
+    """The #if and #elif directives (and #ifdef, #ifndef with ifdefs) the
+    preprocessor evaluates: not those under an `#if 0`."""
     out, dead = [], None   # dead: the depth of the #if 0 whose first branch we are in
     depth = 0
     for index, m in enumerate(directives):
@@ -78,6 +87,8 @@ def _conditions(directives: list) -> list:
                     dead = depth
                 else:
                     out.append((index, m))
+            elif dead is None and ifdefs and kind != b"if":
+                out.append((index, m))
         elif kind in (b"elif", b"else"):
             if dead == depth:
                 dead = None
@@ -148,3 +159,7 @@ def _definitions(path: str, source: bytes) -> set[str]:
             found |= {m.decode() for m in _DEFINE.findall(body)}
             todo.append((header, body))
     return found
+
+
+def strip_comments(text: bytes) -> bytes:
+    return _COMMENT.sub(b" ", text)

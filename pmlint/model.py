@@ -215,7 +215,7 @@ class Assumption:
     # An unknown function-like macro: a preprocessor error, and the whole
     # condition counts as false. Otherwise the names count as 0.
     function_like: bool
-    said: str = ""            # what pmlint did instead, when it is neither (pmlint.byversion)
+    said: str = ""            # what pmlint did instead, when it is neither (pmlint.outcomes)
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ class FileModel:
     # One per option switched off that changes what the file compiles to,
     # after the configuration given (off == "") when there is something to
     # compare with it; empty when nothing depends on those options
-    # (see parse.ParseOptions.switch_off).
+    # (see frontend.ParseOptions.switch_off).
     configurations: tuple[ConfigFacts, ...] = ()
     # Every name the file writes as a call (name then "("), sorted; read with the bodies.
     called: tuple[str, ...] = ()
@@ -271,7 +271,7 @@ class FileModel:
     # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
     # `sequences` are the callers in that setting, and `variants` every other
     # setting of them that the tree's Kconfig allows, each with its callers
-    # (see parse.ParseOptions.vary). Options named past the bound keep the
+    # (see frontend.ParseOptions.vary). Options named past the bound keep the
     # value given: `unvaried`.
     varied: tuple[str, ...] = ()
     variants: tuple[ConfigFacts, ...] = ()

@@ -58,7 +58,7 @@ def analyse_file(path: str, options: ParseOptions, rules: tuple[Rule, ...] = ())
     except OSError as exc:
         model = FileModel(path, problems=(Problem(path, f"cannot read file: {exc.strerror or exc}"),))
         return _unread(model, rules)
-    return _finish(analyse_source(path, source, options), source, rules)
+    return analyse_outcomes(path, source, options, rules)
 
 
 def judge(model: FileModel, source: bytes,
@@ -87,11 +87,21 @@ def _unread(model: FileModel, rules: tuple[Rule, ...]) -> FileResult:
 def _work(args) -> FileResult:
     path, source, options, rules = args
     _test_hook(path)
-    if options.kernel_upto is not None and not options.flags and b"\0" not in source:
-        from pmlint import byversion
-        return byversion.analyse(path, source, options, rules,
-                                 lambda o: _finish(analyse_source(path, source, o), source, rules))
-    return _finish(analyse_source(path, source, options), source, rules)
+    return analyse_outcomes(path, source, options, rules)
+
+
+def analyse_outcomes(path: str, source: bytes, options: ParseOptions,
+                     rules: tuple[Rule, ...]) -> FileResult:
+    """The file once per outcome of its version checks and own options
+    (pmlint.outcomes), headerless; as it is with real flags."""
+    def run(o: ParseOptions) -> FileResult:
+        return _finish(analyse_source(path, source, o), source, rules)
+
+    if (options.kernel_upto is not None or options.vary_options) and not options.flags \
+            and b"\0" not in source and scan.is_candidate(source, PREFILTER):
+        from pmlint import outcomes
+        return outcomes.analyse(path, source, options, rules, run, in_tree=path != "-")
+    return run(options)
 
 
 def _failed(args, reason: str) -> FileResult:

@@ -40,8 +40,11 @@ def analysed(path: Path):
 
 
 def of_fixture(path: Path) -> list[Expect]:
-    """A fixtures/*.c file's findings and notes: every rule, no filter."""
-    return sorted(e for f in evaluate(analysed(path), catalogue.rules())
+    """A fixtures/*.c file's findings and notes: every rule, no filter, each
+    setting of the file's own options merged as a run merges them."""
+    result = analyse_file(str(path), ParseOptions(), catalogue.rules())
+    assert not result.failures, result.failures
+    return sorted(e for f in result.findings
                   for e in _record(f.path, f.line, f.rule, f.column, f.severity, f.message,
                                    [(n.path, n.line, n.column, n.message) for n in f.notes]))
 

@@ -116,3 +116,16 @@ def test_undefine_after_a_kconfig(tmp_path):
     assert lint(tmp_path, "--kconfig", ".config", "own.c").code == 1
     off = lint(tmp_path, "--kconfig", ".config", "-U", "CONFIG_PM", "own.c")
     assert off.code == 0, off.stdout
+
+
+def test_own_options_are_varied_unless_pinned_or_switched_off():
+    path = FIXTURES / "PM101_fires_own_option.c"
+    found, notes, _ = results(path)
+    assert found == [(25, "PM101")] and (25, "PM101") in notes   # "holds with CONFIG_FOO_PM=y only"
+    # Pinned on: the finding holds in the one configuration analysed, no note of options.
+    doc = flagged_json(path, "-D", "CONFIG_FOO_PM")
+    assert [f["rule"] for f in doc["findings"]] == ["PM101"]
+    assert not any("CONFIG_FOO_PM=y" in n["message"] for f in doc["findings"]
+                   for n in f.get("notes", ()))
+    assert results(path, "--no-vary-options") == ([], [], {})
+    assert results(path, "-U", "CONFIG_FOO_PM") == ([], [], {})

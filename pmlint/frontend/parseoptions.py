@@ -38,6 +38,11 @@ class ParseOptions:
     # A range's last version (--kernel-version A..B, A as kernel_version): the
     # runner analyses the file once per outcome of its version checks.
     kernel_upto: kversion.Version | None = None
+    # The runner analyses the file once per setting of the driver's own
+    # CONFIG_ options around its PM code (pmlint.optionscan), but for those
+    # the user set (-D, -U): pinned. Headerless only.
+    vary_options: bool = True
+    pinned: tuple[str, ...] = ()
 
     @property
     def macros(self) -> tuple[str, ...]:
