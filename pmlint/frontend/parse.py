@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 
 from clang import cindex
 
@@ -15,7 +16,33 @@ from pmlint.frontend.parseoptions import ParseOptions
 from pmlint.frontend.rounds import _DESIGNATOR, _Unknowns, _rounds
 from pmlint.frontend.statements import _PM_CORE_CALL
 from pmlint.frontend.textfacts import _refused
-from pmlint.model import FileModel, Problem
+from pmlint.model import Assumption, FileModel, Problem
+
+
+_NOT_FOUND = re.compile(r"'([^']+)' file not found")
+_CHECK_FLAGS = "check the compile command's directory and -I paths"
+
+
+def _missing_headers(diagnostics) -> list[tuple[int, str]]:
+    """With real flags, the includes the flags did not resolve (a compile
+    command from another directory, a module's flags without the kernel
+    tree's include paths): (line, header)."""
+    return [(d.line, m.group(1)) for d in diagnostics if d.here and (m := _NOT_FOUND.search(d.text))]
+
+
+def _unresolved(model: FileModel, missing: list[tuple[int, str]]) -> dict:
+    """Never silent on headers the flags do not find: the reason on each
+    problem (PM000), or, where the file's PM code parsed, a PM001 note."""
+    named = ", ".join(f"'{h}' (line {n})" for n, h in missing[:3]) + (" ..." if len(missing) > 3 else "")
+    if model.problems:
+        why = f"; with the flags given, {len(missing)} included header(s) were not found: {named} ({_CHECK_FLAGS})"
+        return {"problems": tuple(dataclasses.replace(p, reason=p.reason + why) for p in model.problems)}
+    if not (model.tables or model.drivers):
+        return {}
+    line, header = missing[0]
+    said = (f"the flags given do not find this header ({len(missing)} not found: {named}); "
+            f"what it declares is unknown, so the callbacks may be misread ({_CHECK_FLAGS})")
+    return {"assumed": (*model.assumed, Assumption(line, f"#include <{header}>", (), False, said))}
 
 
 def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions()) -> FileModel:
@@ -40,6 +67,8 @@ def parse_source(path: str, source: bytes, options: ParseOptions = ParseOptions(
     more = {}
     if unknowns.refused:
         more["problems"] = model.problems + _refused(shown, source, unknowns.refused)
+    if options.flags and (missing := _missing_headers(diagnostics)):
+        more.update(_unresolved(dataclasses.replace(model, **more), missing))
     if facts := _configurations(path, shown, source, options, unknowns):
         more["configurations"] = facts
     more.update(_variants(path, shown, source, options, unknowns))
