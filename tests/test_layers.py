@@ -72,7 +72,8 @@ def test_the_graph_sees_the_layers():
     assert {"pmlint.frontend.clang", "pmlint.fixes.plan", "pmlint.formatters.text",
             "pmlint.checks", "pmlint.model"} <= set(MODULES)
     assert "clang" in GRAPH["pmlint.frontend.clang"]
-    assert "pmlint.fixes.layout" in GRAPH["pmlint.fixes.plan"]
+    assert "pmlint.fixes.planbase" in GRAPH["pmlint.fixes.plan"]
+    assert "pmlint.fixes.layout" in GRAPH["pmlint.fixes.planbase"]
 
 
 def test_only_the_frontend_imports_clang():
