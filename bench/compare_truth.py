@@ -18,9 +18,9 @@ import sys
 import time
 from collections import defaultdict
 
-from pmlint.kconfig import read_dotconfig
+from pmlint.kernel.kconfig import read_dotconfig
 from pmlint.frontend import ParseOptions
-from pmlint.runner import analyse
+from pmlint.pipeline.runner import analyse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -16,10 +16,11 @@ import os
 import sys
 import time
 
-from pmlint import catalogue, discover, scan
+from pmlint import catalogue
+from pmlint.pipeline import discover, scan
 from pmlint.frontend import ParseOptions
-from pmlint.runner import PREFILTER, analyse
-from pmlint.sourcefile import read_source
+from pmlint.pipeline.runner import PREFILTER, analyse
+from pmlint.pipeline.sourcefile import read_source
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ Each run is bench/cold_cpu.py's (`pmlint --no-cache --format json
 --exit-zero .` at the top of TREE, CPU of pmlint and its workers), with
 this checkout's .venv; the two alternate so that a machine's load affects
 both alike. Then, in this process, the configurations each candidate file
-is analysed in (pmlint.optionscan, from the model of its default parse).
+is analysed in (pmlint.pipeline.optionscan, from the model of its default parse).
 """
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def _configurations(tree: str, jobs: int) -> Counter:
     """How many files are analysed in how many settings of their own options."""
-    from pmlint import discover, optionscan, scan
+    from pmlint.pipeline import discover, optionscan, scan
     from pmlint.frontend import ParseOptions
-    from pmlint.runner import PREFILTER, analyse
-    from pmlint.sourcefile import read_source
+    from pmlint.pipeline.runner import PREFILTER, analyse
+    from pmlint.pipeline.sourcefile import read_source
     os.chdir(tree)
     files, _ = discover.discover(["."])
     sources = {p: read_source(p) for p in files}

@@ -24,11 +24,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from clang import cindex  # noqa: E402
-from pmlint import discover, frontend, scan  # noqa: E402
+from pmlint import frontend  # noqa: E402
+from pmlint.pipeline import discover, scan  # noqa: E402
 from pmlint.frontend import clang, extract, rounds, textfacts  # noqa: E402
-from pmlint.cache import include_names  # noqa: E402
-from pmlint.runner import PREFILTER  # noqa: E402
-from pmlint.sourcefile import read_source  # noqa: E402
+from pmlint.text.ctext import include_names  # noqa: E402
+from pmlint.pipeline.runner import PREFILTER  # noqa: E402
+from pmlint.pipeline.sourcefile import read_source  # noqa: E402
 
 DEFAULT_TREES = ("/usr/src/linux-source-6.12", "/work/kernel/linux-source-6.12")
 

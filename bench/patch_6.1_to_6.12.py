@@ -14,7 +14,7 @@ finding of the same rule on the same table, the NEW one is expected only if
 it names items (JSON `items`: deprecated macros, effects left down) the OLD
 ones did not, and its message then ends "(this change adds ...)" naming
 them. That expectation is patch mode's contract written out again (from the
-plain runs' JSON, not from pmlint.patchmode): a mismatch means the two
+plain runs' JSON, not from pmlint.patch.mode): a mismatch means the two
 disagree, not which one is right. It also checks that applying the patch in
 memory gives the NEW files byte for byte.
 """
@@ -28,8 +28,8 @@ import sys
 import time
 from collections import Counter
 
-from pmlint.patchmode import parse_series, replay, tree_reader
-from pmlint.pmcore import listed
+from pmlint.patch.mode import parse_series, replay, tree_reader
+from pmlint.kernel.pmcore import listed
 
 
 def candidates(old: str, new: str) -> list[str]:

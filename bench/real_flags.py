@@ -20,10 +20,11 @@ import os
 import sys
 import time
 
-from pmlint import catalogue, compdb
-from pmlint.kconfig import read_dotconfig
+from pmlint import catalogue
+from pmlint.pipeline import compdb
+from pmlint.kernel.kconfig import read_dotconfig
 from pmlint.frontend import ParseOptions
-from pmlint.runner import analyse
+from pmlint.pipeline.runner import analyse
 
 
 def table_view(t) -> dict:

@@ -79,9 +79,12 @@ def _snapshot() -> str:
             with open(path, "rb") as fh:
                 digest.update(fh.read())
     sys.path.insert(0, SNAPSHOT)
-    from pmlint import bodytext as _b, catalogue as _c, effects as _e, pmcore as _p, runner as _r
-    from pmlint.effect_checks import _downs as _d, side_effects as _s
-    from pmlint.kconfig import resolve as _k
+    from pmlint import catalogue as _c
+    from pmlint.kernel import effects as _e, pmcore as _p
+    from pmlint.pipeline import runner as _r
+    from pmlint.text import bodytext as _b
+    from pmlint.rules.checks.behaviour import _downs as _d, side_effects as _s
+    from pmlint.kernel.kconfig import resolve as _k
     from pmlint.frontend import DEFAULT_CONFIG as _dc, ParseOptions as _po
     bodytext, catalogue, effects, pmcore, runner = _b, _c, _e, _p, _r
     _downs, side_effects, resolve = _d, _s, _k

@@ -41,7 +41,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import pmlint  # noqa: E402
-from pmlint.runner import PREFILTER  # noqa: E402  (the same words grep looks for)
+from pmlint.pipeline.runner import PREFILTER  # noqa: E402  (the same words grep looks for)
 
 PATTERN = "|".join(w.decode() for w in PREFILTER)
 PMLINT = [sys.executable, "-m", "pmlint", "--format", "json", "--exit-zero"]
@@ -51,7 +51,7 @@ PMLINT = [sys.executable, "-m", "pmlint", "--format", "json", "--exit-zero"]
 NO_PARSER = [sys.executable, "-c",
              "import sys; import pmlint.frontend as p; from pmlint.model import FileModel; "
              "p.parse_source = lambda path, source, options=None: FileModel(path); "
-             "from pmlint.cli import main; sys.exit(main(sys.argv[1:]))",
+             "from pmlint.cli.main import main; sys.exit(main(sys.argv[1:]))",
              "--format", "json", "--exit-zero"]
 
 

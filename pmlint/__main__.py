@@ -1,5 +1,5 @@
 import sys
 
-from pmlint.cli import main
+from pmlint.cli.main import main
 
 sys.exit(main())

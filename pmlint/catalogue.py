@@ -97,7 +97,7 @@ def _unfit(rule: Rule) -> str:
     """What is wrong with a rule's [match] and message for its kind ('' if nothing):
     the kind must exist, its parameters be given (and no others), and each
     placeholder of the message be a field the kind's Hits carry."""
-    from pmlint.checks import kinds
+    from pmlint.rules.checks.registry import kinds
     if not isinstance(rule.match, dict):
         return "[match] must be a table"
     if not isinstance(rule.message, str):
@@ -171,7 +171,7 @@ def by_id() -> dict[str, Rule]:
 
 def for_kernel(rules, kernel: str) -> list[Rule]:
     """The rules, told the oldest kernel checked (X.Y.Z) where their kind takes it."""
-    from pmlint.checks import KINDS
+    from pmlint.rules.checks.registry import KINDS
     return [dataclasses.replace(r, match={**r.match, "kernel": kernel})
             if "kernel" in KINDS[r.match["kind"]].optional else r for r in rules]
 

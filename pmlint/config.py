@@ -24,7 +24,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-from pmlint import kversion
+from pmlint.kernel import kversion
 from pmlint.catalogue import SEVERITIES, Rule
 
 KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects", "kernel-version")
@@ -44,8 +44,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     severity: dict = field(default_factory=dict)
     per_file_ignores: dict = field(default_factory=dict)
-    effects: dict = field(default_factory=dict)   # additions to pmlint.effects' vocabulary
-    kernel_version: tuple = ()    # (first, last) versions, as pmlint.kversion.parse gives them
+    effects: dict = field(default_factory=dict)   # additions to pmlint.kernel.effects' vocabulary
+    kernel_version: tuple = ()    # (first, last) versions, as pmlint.kernel.kversion.parse gives them
 
     def relative(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
@@ -153,7 +153,7 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
 
 def _effects(data, where: str) -> dict:
     """[effects]: lists of call names (neutral, reads), tables of call = class (down, up)."""
-    from pmlint import effects
+    from pmlint.kernel import effects
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a table")
     unknown = sorted(set(data) - set(EFFECT_KEYS))

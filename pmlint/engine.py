@@ -12,9 +12,9 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pmlint import bodytext
+from pmlint.text import bodytext
 from pmlint.catalogue import Rule
-from pmlint.checks import KINDS, kinds
+from pmlint.rules.checks.registry import KINDS, kinds
 from pmlint.model import FileModel, Finding
 
 kinds()   # every kind registered
@@ -72,7 +72,7 @@ def _findings(model: FileModel, rule: Rule) -> list[Finding]:
 def judge(model: FileModel, rules: Iterable[Rule],
           source: bytes | None = None) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
     """Evaluate each rule on its own. With the file's bytes, the model first
-    gets the bodies the rules read (pmlint.bodytext). A rule that fails
+    gets the bodies the rules read (pmlint.text.bodytext). A rule that fails
     gives no findings and a RuleFailure."""
     rules = list(rules)
     failures: list[RuleFailure] = []

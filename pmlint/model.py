@@ -90,7 +90,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Store:
-    """A store through a pointer: `lcd->screen &= ~SEN;` (pmlint.storetext)."""
+    """A store through a pointer: `lcd->screen &= ~SEN;` (pmlint.text.storetext)."""
 
     target: str                  # what is written, as written ("lcd->screen")
     line: int
@@ -102,7 +102,7 @@ class Store:
 @dataclass(frozen=True)
 class PointerOrigin:
     """Where a pointer of the file gets its value, or what its declaration says
-    (pmlint.storetext): "call NAME" (`p = NAME(...)`, cast or not), "address"
+    (pmlint.text.storetext): "call NAME" (`p = NAME(...)`, cast or not), "address"
     (a cast of an integer or an upper-case constant: `(struct regs *) 0xB5000000`),
     "iomem" (declared `__iomem`), "volatile" (points at a struct the file
     defines with a volatile member)."""
@@ -113,7 +113,7 @@ class PointerOrigin:
 
 @dataclass(frozen=True)
 class Body:
-    """What a function's body, as the file writes it, does (pmlint.bodytext)."""
+    """What a function's body, as the file writes it, does (pmlint.text.bodytext)."""
 
     calls: tuple[Call, ...]
     first: int               # line of its '{'
@@ -139,7 +139,7 @@ class Function:
     # Offset of the '{' of its body in the file's text, when the text there
     # is its body (not a macro's); None for the others.
     body_at: int | None = None
-    # Read (pmlint.bodytext.attach) for the callbacks a selected rule judges
+    # Read (pmlint.text.bodytext.attach) for the callbacks a selected rule judges
     # and the functions of the file they call, directly or not; None for the others.
     body: Body | None = None
 
@@ -207,7 +207,7 @@ class Conditional:
 @dataclass(frozen=True)
 class Assumption:
     """An #if or #elif near PM code that the headerless parse cannot evaluate
-    (pmlint.conditions), and what the preprocessor took it for."""
+    (pmlint.text.conditions), and what the preprocessor took it for."""
 
     line: int
     condition: str            # the directive as written, e.g. "#if IS_BUILTIN_FOO(x)"
@@ -215,7 +215,7 @@ class Assumption:
     # An unknown function-like macro: a preprocessor error, and the whole
     # condition counts as false. Otherwise the names count as 0.
     function_like: bool
-    said: str = ""            # what pmlint did instead, when it is neither (pmlint.outcomes)
+    said: str = ""            # what pmlint did instead, when it is neither (pmlint.pipeline.outcomes)
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,7 @@ class FileModel:
     # Every name the file writes as a call (name then "("), sorted; read with the bodies.
     called: tuple[str, ...] = ()
     # Where the pointers the bodies read store through get their values
-    # (pmlint.storetext); read with the bodies.
+    # (pmlint.text.storetext); read with the bodies.
     pointers: tuple[PointerOrigin, ...] = ()
     # The CONFIG_ options the #ifs around the file's PM-core callers name,
     # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):

@@ -14,7 +14,7 @@ from lintrun import lint, pmlint
 from pmlint import catalogue
 from pmlint.engine import evaluate
 from pmlint.frontend import ParseOptions
-from pmlint.runner import analyse_file
+from pmlint.pipeline.runner import analyse_file
 
 FLAGGED = sorted((FIXTURES / "flags").glob("*.c"))
 BASELINE_TREE = FIXTURES / "baseline"

@@ -30,14 +30,15 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from htmlcheck import unsafe_markup
-from pmlint import catalogue, workers
+from pmlint import catalogue
+from pmlint.pipeline import workers
 from pmlint.catalogue import SEVERITIES
 from pmlint.formatters import FORMATS, html as html_format, render
 from pmlint.model import Finding, PmTable, Location, Slot
 from pmlint.frontend import ParseOptions
-from pmlint.patchmode import PatchError, parse_series, replay
+from pmlint.patch.mode import PatchError, parse_series, replay
 from pmlint.report import Report
-from pmlint.runner import analyse_source, judge
+from pmlint.pipeline.runner import analyse_source, judge
 from test_formats import unescape, validate_sarif
 
 ROOT = Path(__file__).resolve().parent.parent

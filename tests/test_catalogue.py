@@ -14,10 +14,11 @@ import pytest
 import pmlint
 import pmlint.rules
 from expectations import FIXTURES
-from pmlint import catalogue, checks
+from pmlint import catalogue
+from pmlint.rules.checks import registry
 from pmlint.catalogue import CatalogueError
 from pmlint.frontend import ParseOptions
-from pmlint.runner import analyse_file
+from pmlint.pipeline.runner import analyse_file
 
 PM105 = (Path(pmlint.rules.__file__).parent / "PM105.toml").read_text()
 # (what to change in PM105.toml, what the error must say)
@@ -52,7 +53,7 @@ def test_every_shipped_rule_fits_its_kind():
 
 
 def test_every_parameter_a_shipped_rule_gives_is_declared_by_its_kind():
-    kinds = checks.kinds()
+    kinds = registry.kinds()
     used = {}
     for rule in catalogue.rules():
         used.setdefault(rule.match["kind"], set()).update(set(rule.match) - {"kind"})
@@ -94,8 +95,8 @@ def test_a_check_that_raises_is_the_rules_failure_and_the_other_rules_run(monkey
         raise KeyError("no-such-key")
         yield
 
-    kind = checks.KINDS["driver-members"]
-    monkeypatch.setitem(checks.KINDS, "driver-members", dataclasses.replace(kind, check=broken))
+    kind = registry.KINDS["driver-members"]
+    monkeypatch.setitem(registry.KINDS, "driver-members", dataclasses.replace(kind, check=broken))
     path = str(FIXTURES / "PM101_fires.c")   # with a platform driver: the check runs
     result = analyse_file(path, ParseOptions(), catalogue.rules())
     (failure,) = result.failures

@@ -1,7 +1,7 @@
-"""pmlint.conditions: which #ifs near PM code the headerless parse cannot evaluate."""
+"""pmlint.text.conditions: which #ifs near PM code the headerless parse cannot evaluate."""
 from __future__ import annotations
 
-from pmlint.conditions import unevaluable
+from pmlint.text.conditions import unevaluable
 
 TABLE = b"static const struct dev_pm_ops foo_pm_ops = { .suspend = foo_suspend };\n"
 

@@ -15,10 +15,12 @@ from functools import lru_cache
 import pytest
 
 from expectations import fixture_files
-from pmlint import bodytext, catalogue, effects, pmcore
+from pmlint import catalogue
+from pmlint.kernel import effects, pmcore
+from pmlint.text import bodytext
 from pmlint.engine import evaluate
 from pmlint.frontend import ParseOptions
-from pmlint.runner import analyse_file
+from pmlint.pipeline.runner import analyse_file
 
 VOCAB = effects.vocabulary()
 LEFT_DOWN = {r.id for r in catalogue.rules() if r.match.get("kind") == "left-down"}

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from lintrun import pmlint
-from pmlint import bodytext, catalogue, effects
+from pmlint import catalogue
+from pmlint.kernel import effects
+from pmlint.text import bodytext
 from pmlint.model import FileModel, Location
 from pmlint.frontend import parse_source
 
@@ -189,7 +191,7 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
     from expectations import fixture_files
     from pmlint.engine import evaluate
     from pmlint.frontend import ParseOptions
-    from pmlint.runner import analyse_file
+    from pmlint.pipeline.runner import analyse_file
     rules = catalogue.rules()
     for path in fixture_files():
         lazy = analyse_file(str(path), ParseOptions(), rules)
@@ -204,12 +206,12 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
     (b"if (lcd->screen == 0 || p->a <= 1 || p->b >= 2 || p->c != 3) x.y = 1;", []),
 ])
 def test_stores_through_pointers_are_read(text, stores):
-    from pmlint import storetext
+    from pmlint.text import storetext
     assert [(t, p) for t, p, _, _ in storetext.stores_in(text, 0, len(text))] == stores
 
 
 def test_a_store_of_a_read_names_the_call():
-    from pmlint import storetext
+    from pmlint.text import storetext
     text = b"p->saved[i++] = __raw_readl(p->base + 4); p->a = (u32) readl(x); p->b |= readl(y); p->c = d;"
     assert [v for _, _, v, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
 
@@ -226,7 +228,7 @@ def test_a_store_of_a_read_names_the_call():
     (b"struct r { u32 a; }; static struct r *lcd; lcd = kzalloc(4, 0);", {"call kzalloc"}),
 ])
 def test_where_a_pointer_comes_from(text, origins):
-    from pmlint import storetext
+    from pmlint.text import storetext
     assert {o.origin for o in storetext.origins(text, ["lcd"])} == origins
 
 

@@ -22,7 +22,7 @@ from pmlint.fixes import plan as fix
 from pmlint.fixes import run as fixrun
 from pmlint.filters import selected_rules
 from pmlint.frontend import ParseOptions
-from pmlint.runner import analyse
+from pmlint.pipeline.runner import analyse
 
 FIX = FIXTURES / "fix"
 KERNEL = Path(os.environ.get("PMLINT_KERNEL_TREE", "/work/kernel/linux-source-6.12"))

@@ -8,7 +8,7 @@ import pytest
 from expectations import FIXTURES, assert_matches, expected_slots
 from fixture_results import FLAGGED, flagged_json, flags_of, of_json
 from lintrun import DRIVER, lint
-from pmlint.kconfig import KconfigError, resolve
+from pmlint.kernel.kconfig import KconfigError, resolve
 from pmlint.frontend import DEFAULT_CONFIG
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from expectations import FIXTURES
 from lintrun import lint
-from pmlint import kversion
+from pmlint.kernel import kversion
 
 VERSIONED = b"""\
 #include <linux/version.h>
@@ -111,7 +111,7 @@ def test_pm201_and_pm203_advise_only_what_the_oldest_kernel_has():
 
 
 def test_a_range_is_split_where_the_file_checks_the_version():
-    from pmlint import kranges
+    from pmlint.kernel import kranges
     source = (b"#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0)\n#endif\n"
               b"#if KERNEL_VERSION(5, 15, 0) < LINUX_VERSION_CODE\n#endif\n"
               b"#elif LINUX_VERSION_CODE <= KERNEL_VERSION(6, 1, 255)\n#endif\n"

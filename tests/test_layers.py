@@ -1,13 +1,18 @@
 """The layers' import graph, read from every module's import statements (ast).
 
 Data flows one way: source -> frontend (pmlint/frontend/, the only user of
-libclang) -> model -> engine + rules' checks -> findings -> filters ->
-formatters; the fixes (pmlint/fixes/) plan from the model and the text and
-parse again through the frontend. So an import points down that flow, never
-up it: the model imports nothing of pmlint; the frontend no check, engine,
-formatter or fix; the checks and the formatters no frontend (nothing they
-import, at any depth, does), and the formatters no fix. Imports inside
-functions count as much as those at the top.
+libclang) -> model -> engine + rules' checks (rules/checks/, the package
+pmlint.rules.checks) -> findings -> filters -> formatters; the pipeline
+(pmlint/pipeline/) carries files through it, the fixes (pmlint/fixes/) plan
+from the model and the text and parse again through the frontend, and the
+command line (pmlint/cli/) sits on top. Beside the flow, two layers of
+knowledge: text/ (C as text) and kernel/ (what the kernel is). So an import
+points down that flow, never up it: the model imports nothing of pmlint;
+text/ and kernel/ nothing but the model and each other (text/ not kernel/);
+the frontend no check, engine, formatter, fix or pipeline; the checks and
+the formatters no frontend (nothing they import, at any depth, does), and
+the formatters no fix; nothing below the command line imports it. Imports
+inside functions count as much as those at the top.
 """
 from __future__ import annotations
 
@@ -16,15 +21,18 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "pmlint"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "pmlint"
 
 
 def _modules() -> dict[str, Path]:
-    """Every module of pmlint by its dotted name (a package by its own)."""
+    """Every module of pmlint by its dotted name (a package by its own); the
+    checkout's rules/ is the package pmlint.rules."""
     out = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    for top, prefix in ((PACKAGE, ("pmlint",)), (ROOT / "rules", ("pmlint", "rules"))):
+        for path in top.rglob("*.py"):
+            parts = prefix + path.relative_to(top).with_suffix("").parts
+            out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return out
 
 
@@ -70,7 +78,9 @@ def _in(name: str, layer: str) -> bool:
 
 def test_the_graph_sees_the_layers():
     assert {"pmlint.frontend.clang", "pmlint.fixes.plan", "pmlint.formatters.text",
-            "pmlint.checks", "pmlint.model"} <= set(MODULES)
+            "pmlint.rules.checks.registry", "pmlint.text.ctext", "pmlint.kernel.pmcore",
+            "pmlint.pipeline.runner", "pmlint.cli.main", "pmlint.model"} <= set(MODULES)
+    assert "pmlint.rules.checks.registry" in GRAPH["pmlint.rules.checks.tables"]
     assert "clang" in GRAPH["pmlint.frontend.clang"]
     assert "pmlint.fixes.planbase" in GRAPH["pmlint.fixes.plan"]
     assert "pmlint.fixes.layout" in GRAPH["pmlint.fixes.planbase"]
@@ -89,15 +99,42 @@ def test_a_formatter_reaches_no_frontend_and_no_fix(name):
     assert sorted(d for d in _closure(name) if _in(d, "pmlint.frontend") or _in(d, "pmlint.fixes")) == []
 
 
-@pytest.mark.parametrize("name", ["pmlint.checks", "pmlint.effect_checks", "pmlint.engine"])
+@pytest.mark.parametrize("name", ["pmlint.engine", *sorted(n for n in MODULES if _in(n, "pmlint.rules"))])
 def test_the_rules_checks_reach_no_frontend(name):
     assert sorted(d for d in _closure(name) if _in(d, "pmlint.frontend")) == []
 
 
 def test_the_frontend_imports_nothing_downstream():
-    downstream = ("pmlint.checks", "pmlint.effect_checks", "pmlint.engine", "pmlint.catalogue",
-                  "pmlint.filters", "pmlint.report", "pmlint.formatters", "pmlint.fixes",
-                  "pmlint.runner", "pmlint.cli")
+    downstream = ("pmlint.rules", "pmlint.engine", "pmlint.catalogue", "pmlint.filters",
+                  "pmlint.report", "pmlint.formatters", "pmlint.fixes", "pmlint.pipeline",
+                  "pmlint.patch", "pmlint.cli")
     found = sorted(f"{n} -> {d}" for n, deps in GRAPH.items() if _in(n, "pmlint.frontend")
                    for d in deps if any(_in(d, layer) for layer in downstream))
     assert found == []
+
+
+def _reaches(name: str, allowed: tuple[str, ...]) -> list[str]:
+    return sorted(f"{name} -> {d}" for d in GRAPH[name]
+                  if _in(d, "pmlint") and d != "pmlint" and not any(_in(d, a) for a in allowed))
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _in(n, "pmlint.text")))
+def test_the_text_layer_imports_only_the_model_and_itself(name):
+    assert _reaches(name, ("pmlint.model", "pmlint.text")) == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _in(n, "pmlint.kernel")))
+def test_the_kernel_layer_imports_only_the_model_the_text_and_itself(name):
+    assert _reaches(name, ("pmlint.model", "pmlint.text", "pmlint.kernel")) == []
+
+
+def test_the_pipeline_imports_no_mode_above_it():
+    above = ("pmlint.cli", "pmlint.patch", "pmlint.fixes", "pmlint.formatters")
+    assert sorted(f"{n} -> {d}" for n, deps in GRAPH.items() if _in(n, "pmlint.pipeline")
+                  for d in deps if any(_in(d, a) for a in above)) == []
+
+
+def test_only_the_command_line_imports_the_command_line():
+    assert sorted(f"{n} -> {d}" for n, deps in GRAPH.items()
+                  if not _in(n, "pmlint.cli") and n != "pmlint.__main__"
+                  for d in deps if _in(d, "pmlint.cli")) == []

@@ -27,7 +27,7 @@ def test_tables_after_hundreds_of_files_without_one(tmp_path, tmp_path_factory, 
 
 def test_files_the_pre_filter_rejects_are_counted_not_handed_on(tmp_path, tmp_path_factory):
     from pmlint.frontend import ParseOptions
-    from pmlint.runner import analyse
+    from pmlint.pipeline.runner import analyse
     tree = tmp_path / "tree"
     tree.mkdir()
     for i in range(600):

@@ -1,9 +1,9 @@
-"""A driver's own options, both ways (pmlint.optionscan, pmlint.outcomes)."""
+"""A driver's own options, both ways (pmlint.pipeline.optionscan, pmlint.pipeline.outcomes)."""
 from __future__ import annotations
 
-from pmlint import optionscan
-from pmlint.optionscan import Setting
-from pmlint.outcomes import _options
+from pmlint.pipeline import optionscan
+from pmlint.pipeline.optionscan import Setting
+from pmlint.pipeline.outcomes import _options
 from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
 
 SOURCE = b"""

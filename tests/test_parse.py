@@ -7,7 +7,7 @@ import pytest
 
 from expectations import FIXTURES
 from pmlint.frontend import ParseOptions, parse_source
-from pmlint.runner import analyse_source
+from pmlint.pipeline.runner import analyse_source
 
 
 def _model(src: str, **kw):

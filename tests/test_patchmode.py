@@ -9,7 +9,7 @@ import pytest
 
 from expectations import FIXTURES
 from lintrun import pmlint
-from pmlint.patchmode import PatchError, apply_hunks, parse_series, replay
+from pmlint.patch.mode import PatchError, apply_hunks, parse_series, replay
 
 PATCHES = FIXTURES / "patches"
 TREE = PATCHES / "tree"

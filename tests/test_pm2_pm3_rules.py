@@ -6,7 +6,7 @@ import pytest
 from pmlint import catalogue
 from pmlint.engine import evaluate
 from pmlint.frontend import ParseOptions, parse_source
-from pmlint.runner import analyse_source
+from pmlint.pipeline.runner import analyse_source
 
 
 def _messages(src: str, rule: str, **kw) -> list[str]:
@@ -56,7 +56,7 @@ def test_pm303_sees_a_driver_with_only_legacy_callbacks():
 
 
 def test_switching_pm_sleep_off_takes_what_needs_it():
-    from pmlint.kconfig import switched_off
+    from pmlint.kernel.kconfig import switched_off
     left = switched_off(("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
                          "CONFIG_PM_GENERIC_DOMAINS_SLEEP", "CONFIG_ACPI"), "CONFIG_PM_SLEEP")
     assert left == ("CONFIG_PM", "CONFIG_ACPI")
@@ -106,7 +106,7 @@ def test_pm206_judges_the_branch_that_holds_the_member():
 
 def test_other_configurations_are_parsed_only_for_the_rules_that_compare_them():
     from expectations import FIXTURES
-    from pmlint.runner import analyse
+    from pmlint.pipeline.runner import analyse
     path = str(FIXTURES / "PM205_fires.c")
     rules = catalogue.by_id()
     (without,) = analyse([path], ParseOptions(), [rules["PM201"]], jobs=1)
@@ -125,7 +125,7 @@ def test_pm205_skips_configurations_the_tree_never_builds_the_file_in(tmp_path):
            "static const struct dev_pm_ops t = { SET_RUNTIME_PM_OPS(a, a, NULL) };\n")
     (drivers / "foo.c").write_text(src)
     rule = [catalogue.by_id()["PM205"]]
-    from pmlint.inputs import file_options
+    from pmlint.pipeline.inputs import file_options
 
     def found(path: str) -> list:
         return evaluate(parse_source(path, src.encode(), file_options(path, ParseOptions())), rule)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pmlint import catalogue, kversion, pmhistory
+from pmlint import catalogue
+from pmlint.kernel import kversion, pmhistory
 
 TREES = Path(os.environ.get("PMLINT_KERNELS", "/work/kernel"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pmlint import catalogue
-from pmlint.checks import _condition
+from pmlint.rules.checks.tables import _condition
 from pmlint.engine import evaluate
 from pmlint.frontend import ParseOptions, parse_source
 

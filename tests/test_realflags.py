@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import lintrun
-from pmlint.buildflags import reduce
+from pmlint.pipeline.buildflags import reduce
 from pmlint.frontend import ParseOptions, parse_source
 
 TREE = Path(__file__).resolve().parent / "realflags"
@@ -116,7 +116,7 @@ def test_kbuild_checker_call_without_a_file_is_an_error():
 
 
 def test_database_entries_with_arguments_relative_paths_and_junk(tmp_path):
-    from pmlint import compdb
+    from pmlint.pipeline import compdb
     db = tmp_path / "compile_commands.json"
     db.write_text(json.dumps([
         {"directory": str(TREE), "file": WIDGET,

@@ -1,4 +1,4 @@
-"""Files the pre-filter rejected are not read again while unchanged (pmlint.skipindex).
+"""Files the pre-filter rejected are not read again while unchanged (pmlint.pipeline.skipindex).
 
 The reader given to scan() logs every path it is asked for, from whichever
 pool process reads it, so a test sees exactly which files a run read.
@@ -17,12 +17,12 @@ import time
 import pytest
 
 from lintrun import DRIVER
-from pmlint import scan, skipindex
-from pmlint.cache import ResultCache
+from pmlint.pipeline import scan, skipindex
+from pmlint.pipeline.cache import ResultCache
 from pmlint.model import FileModel, Finding
 from pmlint.frontend import ParseOptions
-from pmlint.runner import PREFILTER
-from pmlint.sourcefile import read_source
+from pmlint.pipeline.runner import PREFILTER
+from pmlint.pipeline.sourcefile import read_source
 
 FILES = 600   # above the size from which scan() uses a pool and the index
 

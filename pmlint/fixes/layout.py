@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pmlint import ctext
+from pmlint.text import ctext
 
 MAX_WIDTH = 100  # checkpatch.pl's default line length
 PREFERRED_WIDTH = 80  # coding-style.rst's preference

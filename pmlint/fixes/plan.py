@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from pmlint import ctext
+from pmlint.text import ctext
 from pmlint.fixes import wrapper
 from pmlint.fixes.planbase import Edit, Expect, Plan, PlannerBase, Wanted, _Conversion  # noqa: F401 (Edit: run's API)
 from pmlint.model import FileModel, PmTable

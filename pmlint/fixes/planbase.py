@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pmlint import ctext
+from pmlint.text import ctext
 from pmlint.fixes import layout
 from pmlint.model import FileModel, PmTable
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from collections.abc import Iterable
 
-from pmlint import workers
+from pmlint.pipeline import workers
 from pmlint.fixes import layout
 from pmlint.fixes import plan as fix
 from pmlint.model import FileModel, Finding
@@ -105,7 +105,7 @@ def _failed(args, reason: str) -> Outcome:
 
 def _items(paths: Iterable[str], wanted: dict[str, fix.Wanted], unanalysed: dict[str, Finding],
            options):
-    from pmlint.sourcefile import read_source
+    from pmlint.pipeline.sourcefile import read_source
     for path in paths:
         if path in unanalysed:
             f = unanalysed[path]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pmlint import ctext
+from pmlint.text import ctext
 from pmlint.model import PmTable
 
 _RUNTIME = re.compile(rb"\.\s*runtime_(?:suspend|resume|idle)\b|\b\w*RUNTIME\w*PM_OPS\b"

@@ -13,7 +13,8 @@ from importlib import resources
 
 import jinja2
 
-from pmlint import __version__, catalogue, pmcore
+from pmlint import __version__, catalogue
+from pmlint.kernel import pmcore
 from pmlint.report import Report
 
 CONTEXT_LINES = 3

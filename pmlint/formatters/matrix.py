@@ -1,7 +1,7 @@
 """`pmlint show`: each table as the Xen save/restore sequence it implements."""
 from __future__ import annotations
 
-from pmlint import pmcore
+from pmlint.kernel import pmcore
 from pmlint.model import PmTable
 
 _BROKEN = "!"   # marks a missing member whose partner at the same phase is set

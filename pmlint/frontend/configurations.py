@@ -74,7 +74,7 @@ def _configurations(path: str, shown: str, source: bytes, options: ParseOptions,
     Each configuration is parsed with function bodies, since a call is a
     reference; it starts from what the main parse learnt about unknown names.
     """
-    from pmlint.kconfig import switched_off, with_dependents
+    from pmlint.kernel.kconfig import switched_off, with_dependents
     if options.flags or not options.switch_off:
         return ()
     # Parsed again: each option whose going changes the text the compiler
@@ -156,8 +156,8 @@ def _variants(path: str, shown: str, source: bytes, options: ParseOptions,
     build is skipped: an option the file's build needs off, one switched on
     that needs, or goes with, one switched off.
     """
-    from pmlint.buildneeds import needs, requires
-    from pmlint.kconfig import switched_off, with_dependents
+    from pmlint.kernel.buildneeds import needs, requires
+    from pmlint.kernel.kconfig import switched_off, with_dependents
     if options.flags or not options.vary or not (b"dpm_" in source and _PM_CORE_CALL.search(source)):
         return {}
     named = _caller_options(source)

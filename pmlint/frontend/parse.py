@@ -8,7 +8,7 @@ import re
 
 from clang import cindex
 
-from pmlint import conditions
+from pmlint.text import conditions
 from pmlint.frontend.clang import _OPTIONS, _STDIN, _as_utf8, _known_macros
 from pmlint.frontend.configurations import _configurations, _variants
 from pmlint.frontend.extract import _Extractor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmlint import kversion
+from pmlint.kernel import kversion
 
 DEFAULT_CONFIG = ("CONFIG_PM", "CONFIG_PM_SLEEP", "CONFIG_SUSPEND", "CONFIG_HIBERNATION",
                   "CONFIG_HIBERNATE_CALLBACKS", "CONFIG_PM_CLK", "CONFIG_PM_GENERIC_DOMAINS",
@@ -17,7 +17,7 @@ class ParseOptions:
     -D), as NAME (=1) or NAME=VALUE."""
 
     config: tuple[str, ...] = DEFAULT_CONFIG
-    # A build's real flags for this file (see pmlint.buildflags), relative to
+    # A build's real flags for this file (see pmlint.pipeline.buildflags), relative to
     # directory: then the kernel's headers replace the prelude and config.
     flags: tuple[str, ...] = ()
     directory: str = ""
@@ -29,8 +29,8 @@ class ParseOptions:
     # at most this many of them (2**vary settings); the others keep the
     # value given. 0: the configuration given only. Headerless only.
     vary: int = 4
-    # Options the kernel tree never builds the file without (pmlint.buildneeds,
-    # through pmlint.inputs): a configuration without one is not compared.
+    # Options the kernel tree never builds the file without (pmlint.kernel.buildneeds,
+    # through pmlint.pipeline.inputs): a configuration without one is not compared.
     needed: tuple[str, ...] = ()
     # The kernel a file's version checks (LINUX_VERSION_CODE) are evaluated
     # against; headerless only (real flags bring the kernel's version.h).
@@ -39,7 +39,7 @@ class ParseOptions:
     # runner analyses the file once per outcome of its version checks.
     kernel_upto: kversion.Version | None = None
     # The runner analyses the file once per setting of the driver's own
-    # CONFIG_ options around its PM code (pmlint.optionscan), but for those
+    # CONFIG_ options around its PM code (pmlint.pipeline.optionscan), but for those
     # the user set (-D, -U): pinned. Headerless only.
     vary_options: bool = True
     pinned: tuple[str, ...] = ()

@@ -37,7 +37,7 @@ typedef int blk_status_t; typedef u64 sector_t;
 
 /* ---- linux/version.h, for the kernel checks are evaluated against --
  * As include/generated/uapi/linux/version.h has them; the code comes from
- * the configuration (pmlint.kversion, --kernel-version). A file's own
+ * the configuration (pmlint.kernel.kversion, --kernel-version). A file's own
  * #include <linux/version.h> finds nothing to add. */
 #ifndef __PMLINT_KERNEL_VERSION_CODE
 #define __PMLINT_KERNEL_VERSION_CODE 396288   /* 6.12.0 */

@@ -6,15 +6,18 @@ import os
 import sys
 import time
 
-from pmlint import __version__, baseline, catalogue, compdb, config, kbuild, kversion
+from pmlint import __version__, baseline, catalogue, config
+from pmlint.cli import kbuild
+from pmlint.kernel import kversion
+from pmlint.pipeline import compdb
 from pmlint.config import Config
-from pmlint.discover import discover, files_under
+from pmlint.pipeline.discover import discover, files_under
 from pmlint.formatters import FORMATS, render
 from pmlint.filters import (apply_config, one_per_table, selected_rules, split_patterns,
                             unknown_patterns)
-from pmlint.kconfig import KconfigError, read_dotconfig, resolve
+from pmlint.kernel.kconfig import KconfigError, read_dotconfig, resolve
 from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
-from pmlint.optionscan import MAX_CONFIGURATIONS
+from pmlint.pipeline.optionscan import MAX_CONFIGURATIONS
 from pmlint.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -186,7 +189,7 @@ def _explain(argv: list[str]) -> int:
 
 def _show(argv: list[str]) -> int:
     from pmlint.formatters import matrix
-    from pmlint.runner import analyse
+    from pmlint.pipeline.runner import analyse
     ap = argparse.ArgumentParser(prog="pmlint show",
                                  description="print each PM table as a save/restore matrix")
     ap.add_argument("paths", nargs="+", metavar="PATH")
@@ -220,8 +223,8 @@ def _list_rules() -> int:
 
 
 def _lint(argv: list[str]) -> int:
-    from pmlint.cache import ResultCache, default_dir
-    from pmlint.runner import analyse
+    from pmlint.pipeline.cache import ResultCache, default_dir
+    from pmlint.pipeline.runner import analyse
     ap = _lint_parser()
     args = ap.parse_args(argv)
     if args.list_rules:
@@ -280,7 +283,7 @@ def _lint(argv: list[str]) -> int:
             report.sources[result.model.path] = result.lines
     report.errors[:0] = [{"path": p.path, "message": p.reason} for p in problems]
     if patch_mode:
-        from pmlint.patchmode import fill_report
+        from pmlint.patch.mode import fill_report
         fill_report(report, patch=args.patch, git=args.git, tree=args.tree, options=options,
                     rules=rules, jobs=args.jobs, timeout=args.timeout)
     if progress:
@@ -319,7 +322,7 @@ def _lint(argv: list[str]) -> int:
 
 def _note_withheld(rules, kernel) -> None:
     """Say which advice the oldest kernel checked cannot take."""
-    from pmlint import pmcore, pmhistory
+    from pmlint.kernel import pmcore, pmhistory
     for rule in rules:
         held = [m for m, needs in rule.match.get("needs", {}).items() if pmhistory.missing(needs, kernel)]
         if held:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pmlint.cache import code_digest, write_atomically
+from pmlint.pipeline.cache import code_digest, write_atomically
 
 _MAGIC = b"pmlint-skip 3"
 # Younger than this when seen: not recorded (timestamps are coarser than ns).

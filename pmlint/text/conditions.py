@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 
-from pmlint.cache import include_names
+from pmlint.text.ctext import include_names
 from pmlint.model import Assumption, FileModel
 
 _DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b((?:[^\n]*\\\n)*[^\n]*)",

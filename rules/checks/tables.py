@@ -1,77 +1,16 @@
-"""Match kinds: the general checks a rule in rules/ instantiates.
-
-Each check is a pure function of a FileModel and the rule's [match] table;
-it yields Hits and never prints. The rule's message template is filled in
-from a Hit's fields by the engine. Where a check is registered, @check(kind,
-params=, optional=, fields=, reads=) says what its [match] takes and which
-fields its Hits carry: the catalogue holds every rule to that when it loads.
-"""
+"""Match kinds on what a file's tables, driver objects and #if guards say:
+the members set, the macros and helpers used, the paths through code that
+drives the PM core. Pure functions of a FileModel and a rule's [match] table
+(registered with pmlint.rules.checks.registry)."""
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
-from pmlint import kversion, pmcore, pmhistory
+from pmlint.kernel import kversion, pmcore, pmhistory
 from pmlint.model import FileModel, Location, Note
-
-
-@dataclass(frozen=True)
-class Hit:
-    location: Location
-    symbol: str
-    fields: dict = field(default_factory=dict, hash=False)
-    severity: str = ""            # "" for the rule's; lower when the evidence is weaker
-    notes: tuple[Note, ...] = ()  # the evidence, shown as a compiler's notes
-    items: tuple[str, ...] = ()   # what it names, item by item (Finding.items)
-
-
-Check = Callable[[FileModel, dict], Iterator[Hit]]
-Reads = Callable[[FileModel, dict], Iterable[str]]
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A match kind, as registered: the check, the keys of the [match] table
-    it takes besides `kind`, and the fields its Hits carry, which a rule's
-    message may name (with `symbol`, which every Hit has). The catalogue
-    checks each rule against its kind when it loads (pmlint.catalogue)."""
-
-    name: str
-    check: Check
-    params: frozenset[str]                   # keys the [match] table must have
-    optional: frozenset[str]                 # keys it may have
-    fields: Callable[[dict], Iterable[str]]  # the match -> the fields of its Hits
-    # The callbacks whose bodies the check reads in a model (Function.body):
-    # only those are read (pmlint.bodytext.attach), so a run pays for bodies
-    # only where a selected rule may judge them.
-    reads: Reads | None = None
-
-
-KINDS: dict[str, Kind] = {}
-
-
-def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = (),
-          fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None):
-    """Register a match kind (see Kind); `fields` is a function of the match
-    where what the Hits carry depends on it."""
-    def register(fn: Check) -> Check:
-        given = fields if callable(fields) else (lambda match, names=tuple(fields): names)
-        KINDS[kind] = Kind(kind, fn, frozenset(params), frozenset(optional), given, reads)
-        return fn
-    return register
-
-
-def kinds() -> dict[str, Kind]:
-    """Every match kind, pmlint.effect_checks' and pmlint.saved_state's too."""
-    from pmlint import effect_checks, saved_state  # noqa: F401  (register their kinds; they import this module)
-    return KINDS
-
-
-def _tables(model: FileModel):
-    """Tables the rules may judge: defined, and parsed without errors."""
-    return [t for t in model.tables if t.defined and t.complete]
+from pmlint.rules.checks.registry import Hit, check, judged_tables
 
 
 @check("analysis-problem", fields=("reason",))
@@ -82,7 +21,7 @@ def analysis_problem(model: FileModel, match: dict) -> Iterator[Hit]:
 
 @check("unevaluable-condition", fields=("assumed",))
 def unevaluable_condition(model: FileModel, match: dict) -> Iterator[Hit]:
-    """An #if near PM code that the parse could not evaluate (pmlint.conditions)."""
+    """An #if near PM code that the parse could not evaluate (pmlint.text.conditions)."""
     for a in model.assumed:
         if a.said:
             yield Hit(Location(model.path, a.line), a.condition, {"assumed": f"'{a.condition}': {a.said}"})
@@ -119,11 +58,11 @@ def deprecated_macro(model: FileModel, match: dict) -> Iterator[Hit]:
     through count, so a driver's own wrapper macro does not hide them.
     With `kernel` (the oldest kernel checked, X.Y.Z), a macro whose
     replacement needs what that kernel's pm.h does not have yet (`needs`,
-    pmlint.pmhistory) is not reported, and a note says what the advice needs.
+    pmlint.kernel.pmhistory) is not reported, and a note says what the advice needs.
     """
     replace, needs = match["replace"], match.get("needs", {})
     kernel = kversion.parse_one(match["kernel"]) if "kernel" in match else None
-    for table in _tables(model):
+    for table in judged_tables(model):
         if table.defined_by in replace:
             used = {table.defined_by: table.defined_by}  # macro -> what the source names
         else:
@@ -161,7 +100,7 @@ def table_where(model: FileModel, match: dict) -> Iterator[Hit]:
     """
     if not match.get("headers", True) and model.path.endswith(".h"):
         return
-    for table in _tables(model):
+    for table in judged_tables(model):
         if all(getattr(table, key) == value for key, value in match["where"].items()):
             yield Hit(table.location, table.name, {})
 
@@ -183,7 +122,7 @@ def pointer_not_wrapped(model: FileModel, match: dict) -> Iterator[Hit]:
     def guarded(line: int) -> bool:  # an #ifdef CONFIG_PM of the driver's own does the job
         return any(guard.search(g) for g in model.guards(line))
 
-    tables = {t.name: t for t in _tables(model) if not guarded(t.location.line) and (
+    tables = {t.name: t for t in judged_tables(model) if not guarded(t.location.line) and (
         defined_by.match(t.defined_by)
         or any(new & set(s.macros) and not old & set(s.macros) for s in t.slots))}
     for drv in model.drivers:
@@ -205,7 +144,7 @@ def callback_left_out(model: FileModel, match: dict) -> Iterator[Hit]:
     A table counts every name its initializer uses: one that pm_sleep_ptr()
     turns into NULL must still be declared.
     """
-    objects = [(t.name, t.location, t.refers_to) for t in _tables(model)]
+    objects = [(t.name, t.location, t.refers_to) for t in judged_tables(model)]
     objects += [(d.name, d.location, [s.callback for s in d.slots]) for d in model.drivers]
     for name, location, names in objects:
         missing = [n for n in dict.fromkeys(names) if n in model.left_out]
@@ -227,7 +166,7 @@ def pm_sequence(model: FileModel, match: dict) -> Iterator[Hit]:
     """Issues of one kind found by following every path of a PM-core driver,
     in every configuration parsed; each says under which settings of the
     options varied it holds (nothing when in all of them)."""
-    from pmlint.sequence import analyse
+    from pmlint.rules.checks.sequence import analyse
     settings = [model.varied] + [v.setting for v in model.variants]
     found: dict = {}   # (function, line, detail) -> (sequence, issue, settings it holds in)
     for setting, sequences in zip(settings, [model.sequences] + [v.sequences for v in model.variants]):
@@ -288,7 +227,7 @@ def _kept_referenced(model: FileModel, new: set, old: set, table_macros: re.Patt
     """Callbacks set only through macros that reference them in every
     configuration (`new`, never `old`), and the macro the source names for it."""
     through, other = {}, set()
-    for table in _tables(model):
+    for table in judged_tables(model):
         for slot in table.slots:
             macros = set(slot.macros)
             if macros & new and not macros & old:
@@ -378,7 +317,7 @@ def wrong_guard(model: FileModel, match: dict) -> Iterator[Hit]:
                                   if guard.search(c.condition)))
 
     affected, reported = {}, set()   # table name -> its members of `sides`; tables found
-    for table in _tables(model):
+    for table in judged_tables(model):
         found, conditions = [], []
         for slot in table.slots:
             if slot.name in members:

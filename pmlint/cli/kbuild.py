@@ -16,7 +16,7 @@ import re
 import sys
 
 from pmlint import catalogue, config
-from pmlint.buildflags import reduce
+from pmlint.pipeline.buildflags import reduce
 from pmlint.filters import apply_config, one_per_table, selected_rules
 from pmlint.formatters import render
 from pmlint.frontend import ParseOptions
@@ -35,7 +35,7 @@ def is_checker_call(argv: list[str]) -> bool:
 
 
 def check(argv: list[str]) -> int:
-    from pmlint.runner import analyse
+    from pmlint.pipeline.runner import analyse
     command = reduce(argv)
     if not command.inputs:
         print("pmlint: error: compiler options given (kbuild's CHECK=pmlint) but no source file",

@@ -14,8 +14,8 @@ import os
 import shlex
 from dataclasses import dataclass
 
-from pmlint.buildflags import reduce
-from pmlint.discover import SOURCE_SUFFIXES
+from pmlint.pipeline.buildflags import reduce
+from pmlint.pipeline.discover import SOURCE_SUFFIXES
 from pmlint.frontend import ParseOptions
 
 NAME = "compile_commands.json"

@@ -7,7 +7,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
-from pmlint import kversion
+from pmlint.kernel import kversion
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ loses them when it is powered down. With no freeze, thaw, poweroff or
 restore member, the PM core calls nothing of the table for hibernation
 (drivers/base/power/main.c, pm_op(); the platform, i2c and spi glue call
 only the driver's own member), so after resume from hibernation those
-registers hold what the boot kernel left there. Like pmlint.effect_checks:
+registers hold what the boot kernel left there. Like pmlint.rules.checks.behaviour:
 a pure function of a FileModel and the rule's [match] table.
 """
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pmlint import pmcore
-from pmlint.checks import Hit, _tables, check
-from pmlint.effect_checks import vocabulary
-from pmlint.effects import first_arg_end
+from pmlint.kernel import pmcore
+from pmlint.rules.checks.registry import Hit, check, judged_tables
+from pmlint.rules.checks.behaviour import vocabulary
+from pmlint.kernel.effects import first_arg_end
 from pmlint.model import Body, FileModel, Note, PmTable
 
-_DEPTH = 4   # functions followed, as pmlint.effects does
+_DEPTH = 4   # functions followed, as pmlint.kernel.effects does
 _LAST_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
 # `&priv->saved` or `&priv->regs[i]` in a read call's arguments: where it reads into.
 _INTO = re.compile(r"&\s*\(?\s*\w+(?:\s*(?:->|\.)\s*\w+(?:\s*\[[^\]]*\])*)+")
@@ -93,7 +93,7 @@ def _candidates(model: FileModel, match: dict):
             if slot.name.rpartition(".")[2] == "pm":
                 on.setdefault(slot.callback, set()).add(drv.type)
     hibernation = _hibernation_members()
-    for table in _tables(model):
+    for table in judged_tables(model):
         have = table.slot_map
         suspend = [m for m in pmcore.members("suspend") if m in have]
         resume = [m for m in pmcore.members("resume") if m in have]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pmlint import kversion
-from pmlint.kversion import Version
+from pmlint.kernel import kversion
+from pmlint.kernel.kversion import Version
 
 # At most this many intervals: each is a parse of the file.
 BOUND = 8

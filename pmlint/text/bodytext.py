@@ -14,7 +14,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from pmlint import ctext, storetext
+from pmlint.text import ctext, storetext
 from pmlint.model import Body, Call, FileModel, Store
 
 # A call: a name, an opening parenthesis. (A leading \b, not a look-behind

@@ -1,5 +1,5 @@
 """The settings of a driver's own CONFIG_ options a file is analysed in
-(pmlint.outcomes): the options its #if, #ifdef and #ifndef lines name where
+(pmlint.pipeline.outcomes): the options its #if, #ifdef and #ifndef lines name where
 the block holds PM code (a table, a pm.h macro, a driver object's PM member,
 a xenbus driver, a callback of the tables found), and those an IS_ENABLED()
 on a line of PM code names (`.pm = IS_ENABLED(CONFIG_FOO_PM) ? ...`).
@@ -8,7 +8,7 @@ A text scan. Not varied: the PM core's own options (the configuration
 already covers them; PM204 and PM205 compare them), and any option the user
 set (-D, -U). Each varied option is taken on and off; switched on it brings
 what its Kconfig entry depends on where the file is in a kernel tree
-(pmlint.buildneeds), and a setting the tree cannot build (one that switches
+(pmlint.kernel.buildneeds), and a setting the tree cannot build (one that switches
 off what the file's Makefile line needs, or what an option switched on
 depends on) is not analysed. At most MAX_CONFIGURATIONS settings: options
 past the bound keep the value given, and PM001 says so.
@@ -19,8 +19,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from pmlint import conditions
-from pmlint.kconfig import with_dependents
+from pmlint.text import conditions
+from pmlint.kernel.kconfig import with_dependents
 from pmlint.model import FileModel
 
 # At most this many configurations of a file's own options: each is a parse.
@@ -69,7 +69,7 @@ def named(source: bytes, model: FileModel | None) -> dict[str, tuple[int, str]]:
 def settings(path: str, source: bytes, options, model: FileModel | None,
              in_tree: bool = True) -> Settings:
     """The settings of the file's own options to analyse it in (options: frontend.ParseOptions)."""
-    from pmlint.buildneeds import needs, requires
+    from pmlint.kernel.buildneeds import needs, requires
     given = Setting((), options.config)
     if b"CONFIG_" not in source:
         return Settings((given,))

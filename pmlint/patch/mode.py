@@ -24,13 +24,13 @@ from dataclasses import dataclass, field, replace
 from unidiff import PatchSet, UnidiffParseError
 from unidiff.constants import LINE_TYPE_ADDED, LINE_TYPE_CONTEXT, LINE_TYPE_REMOVED
 
-from pmlint.discover import SOURCE_SUFFIXES
+from pmlint.pipeline.discover import SOURCE_SUFFIXES
 from pmlint.model import FileModel, Finding, PmTable
-from pmlint.pmcore import listed
+from pmlint.kernel.pmcore import listed
 from pmlint.report import Report
-from pmlint.runner import analyse_sources
-from pmlint.sourcefile import read_source
-from pmlint.workers import DEFAULT_TIMEOUT
+from pmlint.pipeline.runner import analyse_sources
+from pmlint.pipeline.sourcefile import read_source
+from pmlint.pipeline.workers import DEFAULT_TIMEOUT
 
 
 class PatchError(Exception):

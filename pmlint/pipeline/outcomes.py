@@ -1,8 +1,8 @@
 """One file analysed once per outcome of the checks its #ifs make, and the
 results merged. Two axes of one enumeration: the intervals of a kernel range
 (`--kernel-version A..B`) on which its version checks do not change
-(pmlint.kranges), each analysed at its first version; and the settings of
-the driver's own CONFIG_ options around its PM code (pmlint.optionscan),
+(pmlint.kernel.kranges), each analysed at its first version; and the settings of
+the driver's own CONFIG_ options around its PM code (pmlint.pipeline.optionscan),
 each on and off. Every pair of an interval and a setting is a parse.
 
 Each parse is the usual one with another kernel_version or config in
@@ -17,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from pmlint import engine, kranges, kversion, optionscan, pmcore
+from pmlint import engine
+from pmlint.kernel import kranges, kversion, pmcore
+from pmlint.pipeline import optionscan
 from pmlint.model import Assumption, FileModel, Finding, Note
 
 

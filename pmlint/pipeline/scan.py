@@ -6,7 +6,7 @@ pool of processes, a chunk of paths at a time as the walk finds them, with
 few chunks in flight so that memory stays flat. Nothing here touches
 libclang: it cannot crash the way the parser can, so it needs no isolation
 of its own. Over a tree, files unchanged since an earlier run are not even
-read (pmlint.skipindex): those the pre-filter rejected, and those it passed
+read (pmlint.pipeline.skipindex): those the pre-filter rejected, and those it passed
 whose result is cached, unless the report shows their lines.
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
-from pmlint import skipindex, workers
-from pmlint.cache import ResultCache
-from pmlint.skipindex import SkipIndex
+from pmlint.pipeline import skipindex, workers
+from pmlint.pipeline.cache import ResultCache
+from pmlint.pipeline.skipindex import SkipIndex
 
 # Below this many files a pool costs more than it saves.
 _POOL_FROM = 512
@@ -119,7 +119,7 @@ def scan(paths: Iterable[str], read: Reader, words: tuple[bytes, ...], cache: Re
     """(path, what _look says of it) for each path, in order, as the paths come:
     read here, or (many paths) in a pool that starts on the first ones while
     the rest are still being found. The clock says when a file is too
-    recently changed for the skip index to trust (pmlint.skipindex)."""
+    recently changed for the skip index to trust (pmlint.pipeline.skipindex)."""
     paths = iter(paths)
     head = list(itertools.islice(paths, _POOL_FROM))
     if len(head) < _POOL_FROM or jobs <= 1:

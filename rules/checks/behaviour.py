@@ -1,5 +1,5 @@
-"""Match kinds that judge what callbacks do (pmlint.effects), not only which
-members a table sets. Like pmlint.checks: pure functions of a FileModel and a
+"""Match kinds that judge what callbacks do (pmlint.kernel.effects), not only which
+members a table sets. Like rules/checks/tables.py: pure functions of a FileModel and a
 rule's [match] table, yielding Hits with their evidence as notes."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator
 from functools import lru_cache
 
-from pmlint import effects, pmcore
-from pmlint.checks import Hit, _tables, check
-from pmlint.effects import CallbackEffects, Effect
+from pmlint.kernel import effects, pmcore
+from pmlint.rules.checks.registry import Hit, check, judged_tables
+from pmlint.kernel.effects import CallbackEffects, Effect
 from pmlint.model import FileModel, Note, PmTable
 
 _SHOWN = 4   # evidence notes per finding; the message says how many more
@@ -111,7 +111,7 @@ def _callbacks(table: PmTable, members) -> list[str]:
 def _left_down_candidates(model: FileModel, path: str):
     """(table, freeze-side members) of the tables with no member on the way back `path`."""
     back = pmcore.members(path) + ("complete",)
-    for table in _tables(model):
+    for table in judged_tables(model):
         have = table.slot_map
         down_members = [m for m in pmcore.members("freeze") if m in have]
         if down_members and not any(m in have for m in back):
@@ -170,7 +170,7 @@ def _snapshot_candidates(model: FileModel):
     """(table, suspend-side, freeze-side members) of the tables whose suspend
     side runs a callback the freeze side does not (else the freeze side
     stops all the suspend side does)."""
-    for table in _tables(model):
+    for table in judged_tables(model):
         have = table.slot_map
         present = [m for m in pmcore.members("suspend") if m in have]
         freeze = [m for m in pmcore.members("freeze") if m in have]
@@ -214,7 +214,7 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
 def _both_sides(model: FileModel):
     """(table, freeze-side members, members of the ways back) of the tables that have both."""
     back = pmcore.members("thaw") + pmcore.members("restore") + ("complete",)
-    for table in _tables(model):
+    for table in judged_tables(model):
         have = table.slot_map
         down_members = [m for m in pmcore.members("freeze") if m in have]
         up_members = [m for m in back if m in have]
@@ -293,7 +293,7 @@ def takes_down(model: FileModel, table: PmTable, member: str, match: dict) -> bo
 
 def _shared(model: FileModel, match: dict) -> list[str]:
     """The functions set both in a member of `pairs` and in one it is paired with."""
-    return [fn for table in _tables(model) for member, others in match["pairs"]
+    return [fn for table in judged_tables(model) for member, others in match["pairs"]
             if (fn := table.slot_map.get(member)) and any(table.slot_map.get(o) == fn for o in others)]
 
 
@@ -317,7 +317,7 @@ def shared_callback(model: FileModel, match: dict) -> Iterator[Hit]:
         for slot in drv.slots:
             if slot.name.rpartition(".")[2] == "pm":
                 buses.setdefault(slot.callback, set()).add(drv.type)
-    for table in _tables(model):
+    for table in judged_tables(model):
         on = buses.get(table.name, set())
         if on and on <= set(match["resumed_by"]) and not called & set(match["smart_suspend"]):
             continue
@@ -363,12 +363,12 @@ def _stub_pairs(model: FileModel, table: PmTable, match: dict) -> list[tuple[str
 
 @check("stub-counterpart", params=("work", "stub"), optional=("vocabulary",),
        fields=("stubs", "workers"), reads=lambda model, match: [
-    table.slot_map[w] for table in _tables(model) for w, _ in _stub_pairs(model, table, match)])
+    table.slot_map[w] for table in judged_tables(model) for w, _ in _stub_pairs(model, table, match)])
 def stub_counterpart(model: FileModel, match: dict) -> Iterator[Hit]:
     """At some phase, the `stub` side's callback does nothing while the `work`
-    side's takes the device down (pmlint.effects). Callbacks whose bodies the file does not show
+    side's takes the device down (pmlint.kernel.effects). Callbacks whose bodies the file does not show
     (defined elsewhere or by a macro) are not judged."""
-    for table in _tables(model):
+    for table in judged_tables(model):
         have = table.slot_map
         pairs = [(w, s) for w, s in _stub_pairs(model, table, match) if quiesces(model, table, [w], match)]
         if pairs:
@@ -381,7 +381,7 @@ def _restore_candidates(model: FileModel):
     """(table, resume, restore, freeze members) of the tables with all three
     sides whose resume side runs a callback the restore side does not (else
     the restore side brings back all the resume side does)."""
-    for table in _tables(model):
+    for table in judged_tables(model):
         have = table.slot_map
         resume = [m for m in pmcore.members("resume") if m in have]
         restore = [m for m in pmcore.members("restore") + ("complete",) if m in have]

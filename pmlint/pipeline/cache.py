@@ -10,7 +10,7 @@ An entry is keyed by everything a file's result depends on:
   command writes (the build rewrites it when a header it used changes);
 - when other configurations are parsed (PM204, PM205), what the kernel
   tree's Makefiles and Kconfig files say the file is never built without
-  (pmlint.inputs): the parser is told it, and reads none of those files;
+  (pmlint.pipeline.inputs): the parser is told it, and reads none of those files;
 - the file: its path (findings carry it), its content, and the content of
   the local headers it includes. A quoted `#include "x.h"` is resolved the
   way the parser resolves it, relative to the including file's directory,
@@ -19,7 +19,7 @@ An entry is keyed by everything a file's result depends on:
   (every quoted include, even one under #if 0, which can only invalidate
   more often), so a lookup never needs a second step. Over a tree, a file
   or header the skip index knows unchanged is not read for its key: the
-  index has its digest and the names it includes (pmlint.skipindex).
+  index has its digest and the names it includes (pmlint.pipeline.skipindex).
 
 An entry is a header line with the key, the SHA-256 and length of the
 payload, then the payload as JSON, decoded only into pmlint's own model
@@ -35,19 +35,16 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from pmlint import __version__, model
-from pmlint.sourcefile import read_regular
+from pmlint.pipeline.sourcefile import read_regular
+from pmlint.text.ctext import include_names
 
 _MAGIC = b"pmlint-cache 1"
-# A quoted include is the only kind the parser can find (it runs with -nostdinc).
-# Not anchored at line starts (^ with re.M is 10x slower): include_names checks that.
-_LOCAL_INCLUDE = re.compile(rb'#[ \t]*include[ \t]*"([^"\n]+)"')
 _MODEL_TYPES = {name: cls for name, cls in vars(model).items()
                 if isinstance(cls, type) and dataclasses.is_dataclass(cls)}
 
@@ -81,7 +78,7 @@ class ResultCache:
     """Lookups and stores under one directory, for one run's options and rules."""
 
     def __init__(self, directory: str, options, rules, build=None) -> None:
-        from pmlint.inputs import parsed_for
+        from pmlint.pipeline.inputs import parsed_for
         rules = tuple(rules)
         self.directory = directory
         self._run = hashlib.sha256(code_digest() + repr((options, rules)).encode()).digest()
@@ -90,7 +87,7 @@ class ResultCache:
         self._headers: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 
     def key(self, path: str, source: bytes, index=None, sig=None) -> str:
-        """The key of a file with these bytes. With a skip index (pmlint.skipindex)
+        """The key of a file with these bytes. With a skip index (pmlint.pipeline.skipindex)
         and the file's signature taken before it was read, the index learns the
         file's digest, and those of the headers read for the key."""
         digest, names = hashlib.sha256(source).digest(), include_names(source)
@@ -113,7 +110,7 @@ class ResultCache:
 
     def _needed(self, path: str) -> tuple[str, ...]:
         """What the tree says the file is never built without, as the parser is told it."""
-        from pmlint.inputs import file_options
+        from pmlint.pipeline.inputs import file_options
         if not self._parsed.switch_off:   # read only for the rules that use it
             return ()
         return file_options(path, self._parsed, self.build).needed
@@ -192,17 +189,6 @@ def write_atomically(path: str, data: bytes) -> None:
     except OSError:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def include_names(text: bytes) -> tuple[str, ...]:
-    """The names of the file's quoted #includes, as written: where they lead
-    depends on how the including file is named (_resolved), not on its bytes."""
-    names = []
-    for m in _LOCAL_INCLUDE.finditer(text):
-        line = text.rfind(b"\n", 0, m.start()) + 1
-        if not text[line:m.start()].strip(b" \t"):   # '#' first on its line: a directive
-            names.append(os.fsdecode(m.group(1)))
-    return tuple(names)
 
 
 def _resolved(path: str, names: tuple[str, ...]) -> list[str]:

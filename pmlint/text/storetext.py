@@ -1,11 +1,11 @@
 """The stores a body makes through pointers, and where those pointers come from.
 
-Text facts for the effect model, read with the bodies (pmlint.bodytext): a
+Text facts for the effect model, read with the bodies (pmlint.text.bodytext): a
 store `lcd->screen &= ~SEN;` and the names of the pointers it goes through;
 for each such name, what the file assigns to it or declares it as (a call's
 result, a fixed address, `__iomem`, a struct the file defines with volatile
 members). Which of those mean device memory is the effect model's to say
-(pmlint.effects), not the reader's.
+(pmlint.kernel.effects), not the reader's.
 """
 from __future__ import annotations
 

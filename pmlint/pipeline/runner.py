@@ -13,15 +13,16 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pmlint import engine, scan, workers
-from pmlint.cache import ResultCache
+from pmlint import engine
+from pmlint.pipeline import scan, workers
+from pmlint.pipeline.cache import ResultCache
 from pmlint.catalogue import Rule
 from pmlint.engine import RuleFailure
 from pmlint.filters import inline_suppressed
-from pmlint.inputs import file_options, parsed_for
+from pmlint.pipeline.inputs import file_options, parsed_for
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.frontend import ParseOptions
-from pmlint.sourcefile import read_source
+from pmlint.pipeline.sourcefile import read_source
 
 # Only files that can hold a table, a driver pointing at one, a xenbus
 # driver, legacy bus callbacks (pm_message_t) or code driving the PM core
@@ -93,13 +94,13 @@ def _work(args) -> FileResult:
 def analyse_outcomes(path: str, source: bytes, options: ParseOptions,
                      rules: tuple[Rule, ...]) -> FileResult:
     """The file once per outcome of its version checks and own options
-    (pmlint.outcomes), headerless; as it is with real flags."""
+    (pmlint.pipeline.outcomes), headerless; as it is with real flags."""
     def run(o: ParseOptions) -> FileResult:
         return _finish(analyse_source(path, source, o), source, rules)
 
     if (options.kernel_upto is not None or options.vary_options) and not options.flags \
             and b"\0" not in source and scan.is_candidate(source, PREFILTER):
-        from pmlint import outcomes
+        from pmlint.pipeline import outcomes
         return outcomes.analyse(path, source, options, rules, run, in_tree=path != "-")
     return run(options)
 

@@ -6,7 +6,7 @@ place: the runner hands it to the parser, and the result cache keys on it.
 - with -p, the file's real flags from the compile database;
 - when other configurations are parsed, the options the kernel tree never
   builds the file without, read from its Makefiles and Kconfig files
-  (pmlint.buildneeds). The parser reads no file of the tree itself, so a
+  (pmlint.kernel.buildneeds). The parser reads no file of the tree itself, so a
   change there reaches the result through its cache key.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from pmlint.catalogue import Rule
-from pmlint.checks import COMPARES_CONFIGURATIONS
+from pmlint.rules.checks.tables import COMPARES_CONFIGURATIONS
 from pmlint.frontend import ParseOptions
 
 
@@ -32,6 +32,6 @@ def file_options(path: str, options: ParseOptions, build=None) -> ParseOptions:
     if build is not None:
         options = build.options(path, options)
     if options.switch_off and not options.flags and path != "-":
-        from pmlint.buildneeds import needs
+        from pmlint.kernel.buildneeds import needs
         options = dataclasses.replace(options, needed=tuple(sorted(needs(path))))
     return options

@@ -1,0 +1,71 @@
+"""The registry of match kinds: the general checks a rule in rules/ instantiates.
+
+Each check is a pure function of a FileModel and the rule's [match] table;
+it yields Hits and never prints. The rule's message template is filled in
+from a Hit's fields by the engine. Where a check is registered, @check(kind,
+params=, optional=, fields=, reads=) says what its [match] takes and which
+fields its Hits carry: the catalogue holds every rule to that when it loads.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pmlint.model import FileModel, Location, Note
+
+
+@dataclass(frozen=True)
+class Hit:
+    location: Location
+    symbol: str
+    fields: dict = field(default_factory=dict, hash=False)
+    severity: str = ""            # "" for the rule's; lower when the evidence is weaker
+    notes: tuple[Note, ...] = ()  # the evidence, shown as a compiler's notes
+    items: tuple[str, ...] = ()   # what it names, item by item (Finding.items)
+
+
+Check = Callable[[FileModel, dict], Iterator[Hit]]
+Reads = Callable[[FileModel, dict], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A match kind, as registered: the check, the keys of the [match] table
+    it takes besides `kind`, and the fields its Hits carry, which a rule's
+    message may name (with `symbol`, which every Hit has). The catalogue
+    checks each rule against its kind when it loads (pmlint.catalogue)."""
+
+    name: str
+    check: Check
+    params: frozenset[str]                   # keys the [match] table must have
+    optional: frozenset[str]                 # keys it may have
+    fields: Callable[[dict], Iterable[str]]  # the match -> the fields of its Hits
+    # The callbacks whose bodies the check reads in a model (Function.body):
+    # only those are read (pmlint.text.bodytext.attach), so a run pays for bodies
+    # only where a selected rule may judge them.
+    reads: Reads | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = (),
+          fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None):
+    """Register a match kind (see Kind); `fields` is a function of the match
+    where what the Hits carry depends on it."""
+    def register(fn: Check) -> Check:
+        given = fields if callable(fields) else (lambda match, names=tuple(fields): names)
+        KINDS[kind] = Kind(kind, fn, frozenset(params), frozenset(optional), given, reads)
+        return fn
+    return register
+
+
+def kinds() -> dict[str, Kind]:
+    """Every match kind: each module of checks registers its own when imported."""
+    from pmlint.rules.checks import behaviour, saved_state, tables  # noqa: F401  (they import this module)
+    return KINDS
+
+
+def judged_tables(model: FileModel):
+    """Tables the rules may judge: defined, and parsed without errors."""
+    return [t for t in model.tables if t.defined and t.complete]
