@@ -18,13 +18,17 @@ from fixture_results import fix_lines, run_fix
 from fixture_results import of_fixed as fixed
 from lintrun import pmlint
 from pmlint import catalogue
+from pmlint.config import Config
 from pmlint.fixes import plan as fix
 from pmlint.fixes import run as fixrun
 from pmlint.filters import selected_rules
 from pmlint.frontend import ParseOptions
+from pmlint.pipeline.run import Settings
 from pmlint.pipeline.runner import analyse
+from pmlint.report import Report
 
 FIX = FIXTURES / "fix"
+_SETTINGS = Settings(config=Config(), rules=(), options=ParseOptions(), jobs=1)
 KERNEL = Path(os.environ.get("PMLINT_KERNEL_TREE", "/work/kernel/linux-source-6.12"))
 CHECKPATCH = KERNEL / "scripts" / "checkpatch.pl"
 
@@ -105,7 +109,7 @@ def _fix(paths, capsys, write=True) -> tuple[int, str]:
     rules = selected_rules(catalogue.rules(), [], [])
     findings = [f for r in analyse([str(p) for p in paths], ParseOptions(), rules, jobs=1)
                 for f in r.findings]
-    status = fixrun.fix_findings(findings, [], ParseOptions(), write=write, jobs=1)
+    status = fixrun.fix_findings(Report(findings=list(findings)), _SETTINGS, write=write)
     return status, capsys.readouterr().err
 
 
@@ -279,7 +283,7 @@ def test_a_file_whose_finding_is_filtered_out_is_not_parsed_for_a_fix(tmp_path, 
     results = list(analyse([str(tmp_path / "two.c"), str(tmp_path / "pm202.c")], ParseOptions(),
                            rules, jobs=1))
     kept = [f for r in results for f in r.findings if "pm202.c" not in f.path]
-    assert fixrun.fix_findings(kept, [], ParseOptions(), write=False, jobs=1) == 0
+    assert fixrun.fix_findings(Report(findings=list(kept)), _SETTINGS, write=False) == 0
     assert parsed == [str(tmp_path / "two.c")]
     assert capsys.readouterr().out.count("+static const") == 2
 

@@ -17,9 +17,10 @@ import sys
 
 from pmlint import catalogue, config
 from pmlint.pipeline.buildflags import reduce
-from pmlint.filters import apply_config, one_per_table, selected_rules
+from pmlint.filters import one_per_table
 from pmlint.formatters import render
 from pmlint.frontend import ParseOptions
+from pmlint.pipeline.run import Run, Settings, rules_for
 from pmlint.report import Report
 
 WERROR = "-Wpmlint-error"
@@ -35,7 +36,6 @@ def is_checker_call(argv: list[str]) -> bool:
 
 
 def check(argv: list[str]) -> int:
-    from pmlint.pipeline.runner import analyse
     command = reduce(argv)
     if not command.inputs:
         print("pmlint: error: compiler options given (kbuild's CHECK=pmlint) but no source file",
@@ -44,15 +44,12 @@ def check(argv: list[str]) -> int:
     found = config.find(list(command.inputs))
     cfg = config.load(found, catalogue.everything()) if found else config.Config()
     files = [f for f in command.inputs if not cfg.excluded(f)]
-    rules = catalogue.with_vocabulary(selected_rules(catalogue.rules(), list(cfg.select), list(cfg.ignore)),
-                                      cfg.effects)
-    options = ParseOptions(flags=command.flags, directory=os.getcwd())
-    report = Report(files=len(files))
-    for result in analyse(files, options, rules, jobs=1):
-        report.findings += result.findings
-        for f in result.failures:   # pmlint's bug: said, and the build goes on
-            print(f"pmlint: error: {f.path}: {f.message}", file=sys.stderr)
-    report.findings = one_per_table(apply_config(report.findings, cfg), rules)
-    report.sort()
+    rules = rules_for(cfg, cfg.select, cfg.ignore)
+    run = Run(Settings(config=cfg, rules=rules, jobs=1,
+                       options=ParseOptions(flags=command.flags, directory=os.getcwd())))
+    report = run.filter(run.collect(files, Report(files=len(files))))
+    for e in report.errors:   # pmlint's bug: said, and the build goes on
+        print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
+    report.findings = one_per_table(report.findings, rules)
     sys.stderr.write(render("text", report))
     return 1 if WERROR in argv and report.findings else 0

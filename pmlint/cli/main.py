@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 from pmlint import __version__, baseline, catalogue, config
 from pmlint.cli import kbuild
@@ -13,11 +12,11 @@ from pmlint.pipeline import compdb
 from pmlint.config import Config
 from pmlint.pipeline.discover import discover, files_under
 from pmlint.formatters import FORMATS, render
-from pmlint.filters import (apply_config, one_per_table, selected_rules, split_patterns,
-                            unknown_patterns)
+from pmlint.filters import one_per_table, split_patterns, unknown_patterns
 from pmlint.kernel.kconfig import KconfigError, read_dotconfig, resolve
 from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
 from pmlint.pipeline.optionscan import MAX_CONFIGURATIONS
+from pmlint.pipeline.run import Run, Settings, rules_for
 from pmlint.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -189,7 +188,6 @@ def _explain(argv: list[str]) -> int:
 
 def _show(argv: list[str]) -> int:
     from pmlint.formatters import matrix
-    from pmlint.pipeline.runner import analyse
     ap = argparse.ArgumentParser(prog="pmlint show",
                                  description="print each PM table as a save/restore matrix")
     ap.add_argument("paths", nargs="+", metavar="PATH")
@@ -200,7 +198,8 @@ def _show(argv: list[str]) -> int:
     for p in problems:
         print(f"pmlint: error: {p.path}: {p.reason}", file=sys.stderr)
         status = EXIT_ERROR
-    for result in analyse(files, _parse_options(args), jobs=1):
+    run = Run(Settings(config=Config(), rules=(), options=_parse_options(args), jobs=1))
+    for result in run.results(files):
         model = result.model
         for p in model.problems:
             print(f"{p.path}:{p.line}:{p.column}: error: could not analyse: {p.reason}",
@@ -223,12 +222,35 @@ def _list_rules() -> int:
 
 
 def _lint(argv: list[str]) -> int:
-    from pmlint.pipeline.cache import ResultCache, default_dir
-    from pmlint.pipeline.runner import analyse
     ap = _lint_parser()
     args = ap.parse_args(argv)
     if args.list_rules:
         return _list_rules()
+    settings, paths = _settings(ap, args)
+    run = Run(settings)
+    report = Report(format_options={"terse": args.terse, "showfile": args.showfile,
+                                    "color": _interactive(sys.stdout)})
+    if args.patch or args.git:
+        from pmlint.patch.mode import fill_report
+        fill_report(report, settings, patch=args.patch, git=args.git, tree=args.tree)
+    else:
+        _collect(run, paths, report)
+    run.filter(report)
+    if args.diff or args.fix:   # the fixes of the findings kept, and only those
+        from pmlint.fixes.run import fix_findings
+        return fix_findings(report, settings, write=args.fix)
+    if args.write_baseline:
+        baseline.write(args.write_baseline, report.findings, settings.place)
+        print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
+              file=sys.stderr)
+        return EXIT_ERROR if report.errors else EXIT_CLEAN
+    return _present(args, report, settings.rules)
+
+
+def _settings(ap: argparse.ArgumentParser, args) -> tuple[Settings, list[str]]:
+    """The run's settings from the command line and the project
+    configuration, each checked once (a bad one is a usage error); and the
+    paths to check."""
     select, ignore = split_patterns(args.select), split_patterns(args.ignore)
     cfg = _project_config(args)
     select = select or list(cfg.select)
@@ -240,10 +262,10 @@ def _lint(argv: list[str]) -> int:
         ap.error("--jobs must be 0 (one per CPU) or more")
     if not args.timeout > 0:
         ap.error("--timeout must be more than 0 seconds")
-    rules = catalogue.with_vocabulary(selected_rules(catalogue.rules(), select, ignore), cfg.effects)
+    rules = rules_for(cfg, select, ignore)
     options = _parse_options(args, cfg)
     if args.kernel_version or cfg.kernel_version:   # advice only the oldest kernel can take
-        rules = catalogue.for_kernel(rules, ".".join(map(str, options.kernel_version)))
+        rules = tuple(catalogue.for_kernel(rules, ".".join(map(str, options.kernel_version))))
         if not args.quiet:
             _note_withheld(rules, options.kernel_version)
     patch_mode = args.patch or args.git
@@ -251,63 +273,46 @@ def _lint(argv: list[str]) -> int:
         ap.error("--patch and --git check what the patch changes: give no PATH")
     if args.build_path and (patch_mode or args.diff or args.fix):
         ap.error("-p checks files: it does not go with --patch, --git, --diff or --fix")
-
-    start = time.monotonic()
     build = compdb.load(args.build_path) if args.build_path else None
-    paths = args.paths or (build.files() if build else ["."])
+    paths = [] if patch_mode else args.paths or (build.files() if build else ["."])
+    place = None
+    if args.baseline or args.write_baseline:
+        place = _baseline_place(args, paths, cfg)
+    from pmlint.pipeline.cache import default_dir
+    return Settings(
+        config=cfg, rules=rules, options=options, jobs=args.jobs, timeout=args.timeout,
+        cache_dir=None if args.no_cache else args.cache_dir or default_dir(), build=build,
+        # Only these outputs show source lines: kept for nothing else, the text of
+        # every file with findings would make memory grow with the tree.
+        keep_sources=args.format == "checkpatch" or bool(args.html),
+        baseline=args.baseline, place=place), paths
+
+
+def _collect(run: Run, paths: list[str], report: Report) -> None:
+    """The files under the paths, analysed into the report while the tree is
+    still walked (the first files are parsed before the walk ends)."""
+    cfg, build = run.settings.config, run.settings.build
     problems: list = []
-    # Found as the run goes: the first files are analysed while a tree is still walked.
-    files = (f for f in files_under([] if patch_mode else paths, problems) if not cfg.excluded(f))
+    files = (f for f in files_under(paths, problems) if not cfg.excluded(f))
     if build is not None:
         files = list(files)
         _note_unbuilt(build, files)
-    report = Report(format_options={"terse": args.terse, "showfile": args.showfile,
-                                    "color": _interactive(sys.stdout)})
     progress = _interactive(sys.stderr)
-    cache = None if args.no_cache else ResultCache(args.cache_dir or default_dir(), options, rules,
-                                                   build)
-    # Only these outputs show source lines: kept for nothing else, the text of
-    # every file with findings would make memory grow with the tree.
-    keep_sources = args.format == "checkpatch" or bool(args.html)
-    results = analyse(_counted(files, report), options, rules, args.jobs, args.timeout, cache,
-                      build, keep_sources, rejected=False)
-    for done, result in enumerate(results, 1):
+
+    def tick(done: int) -> None:
         if progress and done % 25 == 0:
             print(f"\rpmlint: {report.files} files, {done} analysed", end="", file=sys.stderr,
                   flush=True)
-        report.findings += result.findings
-        report.errors += [{"path": f.path, "message": f.message} for f in result.failures]
-        report.tables += result.model.tables
-        report.not_analysed += bool(result.model.problems)
-        if keep_sources and result.source is not None:
-            report.sources[result.model.path] = result.lines
+
+    run.collect(_counted(files, report), report, tick)
     report.errors[:0] = [{"path": p.path, "message": p.reason} for p in problems]
-    if patch_mode:
-        from pmlint.patch.mode import fill_report
-        fill_report(report, patch=args.patch, git=args.git, tree=args.tree, options=options,
-                    rules=rules, jobs=args.jobs, timeout=args.timeout)
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
-    report.findings = apply_config(report.findings, cfg)
-    place = _baseline_place(args, paths, cfg) if args.baseline or args.write_baseline else None
-    if args.baseline:
-        known = baseline.load(args.baseline)
-        kept = [f for f in report.findings if not known.holds(f, place)]
-        report.in_baseline = len(report.findings) - len(kept)
-        report.findings = kept
-    report.seconds = time.monotonic() - start
-    report.sort()
-    if args.diff or args.fix:   # the fixes of the findings kept, and only those
-        from pmlint.fixes.run import fix_findings
-        return fix_findings(report.findings, report.errors, options, write=args.fix,
-                            jobs=args.jobs, timeout=args.timeout)
-    if args.write_baseline:
-        baseline.write(args.write_baseline, report.findings, place)
-        print(f"pmlint: wrote {len(report.findings)} findings to {args.write_baseline}",
-              file=sys.stderr)
-        return EXIT_ERROR if report.errors else EXIT_CLEAN
-    report.findings = one_per_table(report.findings, rules)
 
+
+def _present(args, report: Report, rules) -> int:
+    """Report the findings kept: one per table, in the format asked for."""
+    report.findings = one_per_table(report.findings, rules)
     for e in report.errors:
         print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
     _emit(args.format, report)

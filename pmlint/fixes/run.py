@@ -29,6 +29,8 @@ from pmlint.fixes import layout
 from pmlint.fixes import plan as fix
 from pmlint.model import FileModel, Finding
 from pmlint.frontend import ParseOptions
+from pmlint.pipeline.run import Settings
+from pmlint.report import Report
 
 # The rules whose findings have a mechanical fix (pmlint.fixes.plan).
 FIXABLE = ("PM103", "PM201", "PM202")
@@ -122,19 +124,17 @@ def _items(paths: Iterable[str], wanted: dict[str, fix.Wanted], unanalysed: dict
         yield True, (path, source, options, wanted[path])
 
 
-def fix_findings(findings: Iterable[Finding], errors: Iterable[dict], options: ParseOptions,
-                 write: bool, jobs: int = 0, timeout: float = workers.DEFAULT_TIMEOUT) -> int:
-    """Print the fixes of the findings as a diff, or write them, file by file
-    in the order the findings come; exit status 0, or 2 if a file was refused
-    or there are `errors` ({"path", "message"}, as Report.errors)."""
-    errors = list(errors)
-    status = 2 if errors else 0
-    for e in errors:
+def fix_findings(report: Report, settings: Settings, write: bool) -> int:
+    """Print the fixes of the report's findings as a diff, or write them,
+    file by file in the order the findings come; exit status 0, or 2 if a
+    file was refused or the report has errors."""
+    status = 2 if report.errors else 0
+    for e in report.errors:
         print(f"pmlint: error: {e['path']}: {e['message']}", file=sys.stderr)
     paths: dict[str, None] = {}   # in the order of the findings
     wanted: dict[str, fix.Wanted] = {}
     unanalysed: dict[str, Finding] = {}
-    for f in findings:
+    for f in report.findings:
         if f.rule in FIXABLE:
             wanted.setdefault(f.path, set()).add((f.rule, f.symbol, f.line))
         elif f.rule == "PM000":
@@ -142,9 +142,9 @@ def fix_findings(findings: Iterable[Finding], errors: Iterable[dict], options: P
         else:
             continue
         paths[f.path] = None
-    options = dataclasses.replace(options, switch_off=())   # no fix reads other configurations
+    options = dataclasses.replace(settings.options, switch_off=())   # no fix reads other configurations
     outcomes = workers.run(_items(paths, wanted, unanalysed, options), _work, _failed,
-                           jobs or os.cpu_count() or 1, timeout)
+                           settings.jobs or os.cpu_count() or 1, settings.timeout)
     for out in outcomes:
         for note in out.notes:
             print(f"pmlint: note: {out.path}: not fixed: {note}", file=sys.stderr)

@@ -30,6 +30,7 @@ from pmlint.kernel.pmcore import listed
 from pmlint.report import Report
 from pmlint.pipeline.runner import analyse_sources
 from pmlint.pipeline.sourcefile import read_source
+from pmlint.pipeline.run import Settings
 from pmlint.pipeline.workers import DEFAULT_TIMEOUT
 
 
@@ -321,8 +322,8 @@ def introduced(changes: Iterable[Change], options, rules, jobs: int = 0,
     return outcome
 
 
-def fill_report(report: Report, *, patch: str | None, git: str | None, tree: str, options, rules,
-                jobs: int = 0, timeout: float = DEFAULT_TIMEOUT) -> None:
+def fill_report(report: Report, settings: Settings, *, patch: str | None, git: str | None,
+                tree: str) -> None:
     """Fill a Report from --patch FILE or --git REV_RANGE; failures become report.errors."""
     name = git or patch
     try:
@@ -332,7 +333,8 @@ def fill_report(report: Report, *, patch: str | None, git: str | None, tree: str
             changes = git_changes(tree, git)
         else:
             changes = replay(parse_series(read_source(patch)), tree_reader(tree))
-        outcome = introduced(changes, options, rules, jobs, timeout)
+        outcome = introduced(changes, settings.options, settings.rules, settings.jobs,
+                             settings.timeout)
     except PatchError as exc:
         report.errors.append({"path": name, "message": str(exc)})
         return
