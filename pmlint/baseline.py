@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pmlint.model import Finding
+from pmlint.pipeline.outfile import replace_atomically
 
 FORMAT = "pmlint-baseline/2"
 FORMAT_1 = "pmlint-baseline/1"   # paths as spelled
@@ -98,15 +99,9 @@ def write(path: str, findings: Iterable[Finding], place: Place) -> None:
     doc = {"format": FORMAT,
            "findings": [{"fingerprint": fp, "rule": r, "path": p, "symbol": s}
                         for fp, r, p, s in entries]}
-    tmp = f"{path}.pmlint-tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, path)
+        replace_atomically(path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
     except OSError as exc:
-        if os.path.exists(tmp):  # e.g. PATH is a directory: leave nothing behind
-            os.unlink(tmp)
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror}") from None
 
 

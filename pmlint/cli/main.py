@@ -16,6 +16,7 @@ from pmlint.filters import one_per_table, split_patterns, unknown_patterns
 from pmlint.kernel.kconfig import KconfigError, read_dotconfig, resolve
 from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
 from pmlint.pipeline.optionscan import MAX_CONFIGURATIONS
+from pmlint.pipeline.outfile import replace_atomically
 from pmlint.pipeline.run import Run, Settings, rules_for
 from pmlint.report import Report
 
@@ -372,16 +373,10 @@ def _project_config(args) -> Config:
 def _write_html(path: str, report: Report) -> bool:
     """Write atomically: a failed run never leaves half a report over the old one."""
     from pmlint.formatters import html
-    text = html.render(report)
-    tmp = f"{path}.pmlint-tmp"
     try:
-        with open(tmp, "wb") as f:
-            f.write(_utf8(text))
-        os.replace(tmp, path)
+        replace_atomically(path, _utf8(html.render(report)))
     except OSError as exc:
         print(f"pmlint: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
-        if os.path.exists(tmp):  # e.g. PATH is a directory: leave nothing behind
-            os.unlink(tmp)
         return False
     return True
 

@@ -9,7 +9,7 @@ not fixed.
 A fixed text is parsed again before anything is shown or written; it is
 refused when a table differs from what the fixes intend, or when a converted
 callback would be undeclared with CONFIG_PM off. --fix writes through a
-temporary file and os.replace, after checking the file still holds the text
+temporary file renamed over it (pipeline.outfile), after checking the file still holds the text
 the fixes were made from: an interrupted run leaves each file old or new.
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ import difflib
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 
 from collections.abc import Iterable
@@ -29,6 +28,7 @@ from pmlint.fixes import layout
 from pmlint.fixes import plan as fix
 from pmlint.model import FileModel, Finding
 from pmlint.frontend import ParseOptions
+from pmlint.pipeline.outfile import replace_atomically
 from pmlint.pipeline.run import Settings
 from pmlint.report import Report
 
@@ -191,24 +191,21 @@ def _funcname(lines: list[str], first: int) -> str:
     return ""
 
 
+class _Changed(Exception):
+    pass
+
+
 def _write(out: Outcome) -> Outcome:
     """Replace the file atomically, if it still holds the text the fixes were made from."""
-    directory, base = os.path.split(os.path.abspath(out.path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".pmlint-tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(out.new)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, os.stat(out.path).st_mode & 0o7777)
+    def unchanged() -> None:
         with open(out.path, "rb") as f:
             if f.read() != out.old:
-                return dataclasses.replace(out, error="changed since it was read; not written")
-        os.replace(tmp, out.path)
-        tmp = None
+                raise _Changed
+
+    try:
+        replace_atomically(out.path, out.new, before=unchanged)
+    except _Changed:
+        return dataclasses.replace(out, error="changed since it was read; not written")
     except OSError as exc:
         return dataclasses.replace(out, error=f"cannot write: {exc.strerror or exc}")
-    finally:
-        if tmp is not None:
-            os.unlink(tmp)
     return out

@@ -35,12 +35,12 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from pmlint import __version__, model
+from pmlint.pipeline.outfile import replace_atomically
 from pmlint.pipeline.sourcefile import read_regular
 from pmlint.text.ctext import include_names
 
@@ -177,18 +177,13 @@ class ResultCache:
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Write to a temporary file renamed over path, so that a concurrent reader
-    sees the old file or the new one, never a part; a failure only costs speed."""
-    tmp = None
+    """A cache entry, written as every file pmlint writes (pipeline.outfile);
+    a failure only costs speed."""
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        replace_atomically(path, data, durable=False)
     except OSError:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        pass
 
 
 def _resolved(path: str, names: tuple[str, ...]) -> list[str]:

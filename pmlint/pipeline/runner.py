@@ -45,10 +45,21 @@ class FileResult:
 
 
 def analyse_source(path: str, source: bytes, options: ParseOptions) -> FileModel:
+    model = _unparsed(path, source)
+    return model if model is not None else _parse(path, source, options)
+
+
+def _unparsed(path: str, source: bytes) -> FileModel | None:
+    """The model of a file not worth parsing: binary, or rejected by the
+    pre-filter; None for a file to parse."""
     if b"\0" in source:
         return FileModel(path, problems=(Problem(path, "binary file (contains NUL bytes)"),))
     if not scan.is_candidate(source, PREFILTER):
         return FileModel(path)
+    return None
+
+
+def _parse(path: str, source: bytes, options: ParseOptions) -> FileModel:
     from pmlint.frontend import parse_source  # libclang loads only where it is needed
     return parse_source(path, source, options)
 
@@ -95,11 +106,14 @@ def analyse_outcomes(path: str, source: bytes, options: ParseOptions,
                      rules: tuple[Rule, ...]) -> FileResult:
     """The file once per outcome of its version checks and own options
     (pmlint.pipeline.outcomes), headerless; as it is with real flags."""
-    def run(o: ParseOptions) -> FileResult:
-        return _finish(analyse_source(path, source, o), source, rules)
+    model = _unparsed(path, source)
+    if model is not None:
+        return _finish(model, source, rules)
 
-    if (options.kernel_upto is not None or options.vary_options) and not options.flags \
-            and b"\0" not in source and scan.is_candidate(source, PREFILTER):
+    def run(o: ParseOptions) -> FileResult:
+        return _finish(_parse(path, source, o), source, rules)
+
+    if (options.kernel_upto is not None or options.vary_options) and not options.flags:
         from pmlint.pipeline import outcomes
         return outcomes.analyse(path, source, options, rules, run, in_tree=path != "-")
     return run(options)
