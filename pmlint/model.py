@@ -68,6 +68,9 @@ class DriverObject:
     type: str                # struct tag, e.g. "xenbus_driver"
     location: Location
     slots: tuple[Slot, ...] = ()
+    # The function its `.probe` (i2c's `.probe_new`) names, or the one
+    # platform_driver_probe() and its kin are given with it; "" if neither.
+    probe: str = ""
 
     def slot(self, name: str) -> Slot | None:
         for s in self.slots:

@@ -293,3 +293,19 @@ def test_a_bus_driver_s_own_nested_structs_stay_its_members():
                    "static struct platform_driver d = { .driver = { .suspend = ds, .pm = &p } };\n")
     assert _drivers(model) == [("m", "mdio_driver", 4, [("mdiodrv.driver.pm", "p")]),
                                ("d", "platform_driver", 5, [("driver.pm", "p")])]
+
+
+def test_a_driver_s_probe_is_its_member_or_what_the_file_passes_with_it():
+    # .probe, i2c's .probe_new (6.1), and the probe platform_driver_probe()
+    # and module_platform_driver_probe() take (their expansion is a body).
+    model = _model("static const struct dev_pm_ops p = { .suspend = s, .resume = r };\n"
+                   "static struct platform_driver a = { .probe = a_probe, .driver = { .pm = &p } };\n"
+                   "static struct i2c_driver b = { .probe_new = b_probe, .driver = { .pm = &p } };\n"
+                   "static struct platform_driver c = { .driver = { .pm = &p } };\n"
+                   "static struct platform_driver d = { .driver = { .pm = &p } };\n"
+                   "static struct platform_driver e = { .driver = { .pm = &p } };\n"
+                   "/* platform_driver_probe(&e, not_e_probe) */\n"
+                   "static int __init d_init(void) { return platform_driver_probe(&d, d_probe); }\n"
+                   "module_platform_driver_probe(c, c_probe);\n")
+    assert [(d.name, d.probe) for d in model.drivers] == [
+        ("a", "a_probe"), ("b", "b_probe"), ("c", "c_probe"), ("d", "d_probe"), ("e", "")]

@@ -25,8 +25,10 @@ _LEGACY = rf"{PM_WORDS}|reset_resume|suspend_late|resume_early"
 DRIVER_MEMBERS = re.compile(rf"^(?:.*\.)?pm$|^(?:{_LEGACY})$")
 # A member's own name that is one of them.
 _MEMBER_NAME = re.compile(rf"(?:pm|{_LEGACY})$")
-# A member path that is one of them from some object it is nested in.
-_MAY_BE_MEMBER = re.compile(rf"(?:^|\.)(?:pm|{_LEGACY})$")
+# The members naming a driver object's probe (i2c's probe_new on older kernels).
+PROBE_MEMBERS = ("probe", "probe_new")
+# A member path that is one of them, or a probe, from some object it is nested in.
+_MAY_BE_MEMBER = re.compile(rf"(?:^|\.)(?:pm|{_LEGACY}|{'|'.join(PROBE_MEMBERS)})$")
 # The names of a member path: "a", "b", "[1]" of "a.b[1]".
 _PATH_NAMES = re.compile(r"\[[^]]*\]|[^.[]+")
 # The driver struct every bus driver embeds: its members are the bus driver's.
@@ -51,20 +53,27 @@ def driver_objects(parser, cur, tag: str | None) -> list[DriverObject]:
         if (inner := _object_tag(cur.type, path)) is not None:
             objects[path] = inner
     owned: dict[str, list] = {path: [] for path in objects}
+    probes: dict[str, str] = {}
     for slot in slots:
         path = max((p for p in objects if _within(slot.name, p)), key=len, default=None)
-        if path is not None and DRIVER_MEMBERS.match(name := slot.name[len(path):].lstrip(".")):
+        if path is None:
+            continue
+        name = slot.name[len(path):].lstrip(".")
+        if DRIVER_MEMBERS.match(name):
             owned[path].append(dataclasses.replace(slot, name=name))
+        elif name in PROBE_MEMBERS:
+            probes.setdefault(path, slot.callback)
     out = []
     for path, inner in objects.items():
         if not owned[path] and inner != "xenbus_driver":
             continue
         if not path:
-            out.append(DriverObject(cur.spelling, inner, parser._loc(cur), tuple(owned[path])))
+            out.append(DriverObject(cur.spelling, inner, parser._loc(cur), tuple(owned[path]),
+                                    probe=probes.get(path, "")))
             continue
         where = nested.get(path) or min(s.location for s in owned[path])
         joined = cur.spelling + ("" if path.startswith("[") else ".") + path
-        out.append(DriverObject(joined, inner, where, tuple(owned[path])))
+        out.append(DriverObject(joined, inner, where, tuple(owned[path]), probe=probes.get(path, "")))
     return sorted(out, key=lambda d: (d.location, d.name))
 
 

@@ -12,6 +12,7 @@ from pmlint.frontend.clang import CK, _DECLARATIONS, _DECL_REF, _children, _file
 from pmlint.frontend.drivers import driver_objects
 from pmlint.frontend.drivers import struct_tag as _struct_tag
 from pmlint.frontend.initializers import _Initializers, _spellings_below
+from pmlint.frontend.probes import with_given_probes
 from pmlint.frontend.rounds import _Diagnostic
 from pmlint.frontend.statements import _SequenceBuilder
 from pmlint.frontend.textfacts import _conditionals, _left_out, _skipped_text, _uses
@@ -89,7 +90,7 @@ class _Extractor(_Initializers):
         callbacks = {s.callback for t in tables_out for s in t.slots}
         functions_out = {name: self._judge_body(f) if name in callbacks else f
                          for name, f in functions.items()}
-        return FileModel(self.path, tables_out, tuple(drivers),
+        return FileModel(self.path, tables_out, tuple(with_given_probes(drivers, self.source)),
                          tuple(sorted(functions_out.values(), key=lambda f: (f.location, f.name))),
                          tuple(problems), left_out=_left_out(self.source, undeclared),
                          conditionals=_conditionals(self.source),

@@ -8,19 +8,29 @@ loses them when it is powered down. With no freeze, thaw, poweroff or
 restore member, the PM core calls nothing of the table for hibernation
 (drivers/base/power/main.c, pm_op(); the platform, i2c and spi glue call
 only the driver's own member), so after resume from hibernation those
-registers hold what the boot kernel left there. Like pmlint.rules.checks.behaviour:
-a pure function of a FileModel and the rule's [match] table.
+registers hold what the boot kernel left there.
+
+That matters only for a register something sets at run time: one the
+boot kernel's probe writes the same way (probe, what it calls) holds what
+the driver wants after hibernation too. So a saved member counts only if
+a function of the file writes the register it is saved from (the same
+register, pmlint.rules.checks.registers, or the member itself as a value), and that
+function is reached neither from the driver's probe nor from a PM
+callback alone. Like pmlint.rules.checks.behaviour: a pure function of a FileModel
+and the rule's [match] table.
 """
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
 from pmlint.rules.checks.registry import Hit, check, judged_tables
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.kernel.effects import first_arg_end
-from pmlint.model import Body, FileModel, Note, PmTable
+from pmlint.model import Body, Call, FileModel, Note, PmTable
+from pmlint.rules.checks.registers import Register, read_address, register, write_address
 
 _DEPTH = 4   # functions followed, as pmlint.kernel.effects does
 _LAST_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
@@ -52,19 +62,30 @@ def _member(expr: str) -> str:
     return m.group(1) if m else ""
 
 
-def _saved(body: Body, vocab) -> dict[str, tuple[int, int]]:
-    """Members the body stores a device read into -> where."""
-    out = {}
+def _saved(body: Body, vocab) -> dict[str, tuple[int, int, list[Register]]]:
+    """Members the body stores a device read into -> where, and the registers read."""
+    out: dict[str, tuple[int, int, list[Register]]] = {}
+
+    def add(member, line, column, call):
+        out.setdefault(member, (line, column, []))[2].extend(
+            [register(read_address(call))] if call is not None else [])
+
     for s in body.pointer_stores:
         if s.value and vocab.kind(s.value, "", "down")[0] == "read" and _member(s.target):
-            out.setdefault(_member(s.target), (s.line, s.column))
+            add(_member(s.target), s.line, s.column, _value_call(body, s))
     for c in body.calls:
         if not c.indirect and vocab.kind(c.name, c.args, "down")[0] == "read":
             # Past the first argument: readl(&regs->ctrl) reads from there, into nothing.
             for m in _INTO.finditer(c.args, first_arg_end(c.args)):
                 if _member(m.group()):
-                    out.setdefault(_member(m.group()), (c.line, c.column))
+                    add(_member(m.group()), c.line, c.column, c)
     return out
+
+
+def _value_call(body: Body, store) -> Call | None:
+    """The call a plain store writes the result of: the first of its name after the store's target."""
+    return next((c for c in body.calls if c.name == store.value
+                 and (c.line, c.column) > (store.line, store.column)), None)
 
 
 def _written_back(body: Body, vocab, saved) -> list[tuple[str, object]]:
@@ -107,33 +128,101 @@ def _callbacks(table: PmTable, members) -> list[str]:
     return [table.slot_map[m] for m in members]
 
 
+def _closure(bodies: dict[str, Body], roots) -> dict[str, tuple[str, ...]]:
+    """Every function of the file reached from `roots` -> the shortest chain to it."""
+    out: dict[str, tuple[str, ...]] = {}
+    todo = deque((r, (r,)) for r in roots)
+    while todo:
+        fn, chain = todo.popleft()
+        if fn in out or fn not in bodies:
+            continue
+        out[fn] = chain
+        todo.extend((c.name, chain + (c.name,)) for c in bodies[fn].calls if not c.indirect)
+    return out
+
+
+def _set_at_run_time(model: FileModel, vocab, saved) -> dict[str, list[tuple[Call, tuple[str, ...], str]]]:
+    """Saved member -> its writes at run time, the first of each register:
+    (call, the chain to it, the register). Run time is a function that
+    neither the driver's probe nor a PM callback reaches (an ioctl, an
+    irq_chip or uart_ops callback, a work item, an exported helper), and
+    what it calls; chains start where nothing of the file calls."""
+    bodies = {f.name: f.body for f in model.functions if f.body is not None}
+    pm = _closure(bodies, [s.callback for o in (*model.tables, *model.drivers) for s in o.slots])
+    probe = _closure(bodies, [d.probe for d in model.drivers if d.probe])
+    others = [f for f in bodies if f not in pm and f not in probe]
+    called = {c.name for b in bodies.values() for c in b.calls if not c.indirect}
+    run = _closure(bodies, [f for f in others if f not in called])
+    run.update((f, chain) for f, chain in _closure(bodies, others).items() if f not in run)
+    out: dict[str, list[tuple[Call, tuple[str, ...], str]]] = {}
+    for fn, chain in sorted(run.items(), key=lambda item: bodies[item[0]].first):
+        for c in bodies[fn].calls:
+            cls = vocab.kind(c.name, c.args, "up")[1]
+            if c.indirect or cls is None or cls.name != "registers":
+                continue
+            address, values = write_address(c)
+            written = register(address)
+            name = written.name or written.shown
+            for member, (_, _, registers) in saved.items():
+                if ((any(r.written_by(written) for r in registers)
+                     or re.search(rf"(?:->|\.)\s*{re.escape(member)}\b", values))
+                        and all(n != name for _, _, n in out.get(member, ()))):
+                    out.setdefault(member, []).append((c, chain, name))
+    return out
+
+
+def _reads(model: FileModel, match: dict) -> list[str]:
+    """The callbacks of the candidate tables, and every function of the file:
+    where else the saved registers are written decides."""
+    found = [cb for table, suspend, resume in _candidates(model, match)
+             for cb in _callbacks(table, suspend + resume)]
+    return found and found + [f.name for f in model.functions if f.body_at is not None]
+
+
+def _distinct(writes):
+    """The first write of each register."""
+    seen: set[str] = set()
+    return [w for w in writes if not (w[1] in seen or seen.add(w[1]))]
+
+
+def _chain(chain) -> str:
+    return " -> ".join(f"{n}()" for n in chain)
+
+
 @check("saved-not-restored", params=("buses",), optional=("vocabulary",),
-       fields=("present", "fields", "s", "writer", "saver"), reads=lambda model, match: [
-    cb for table, suspend, resume in _candidates(model, match) for cb in _callbacks(table, suspend + resume)])
+       fields=("present", "fields", "s", "writer", "saver"), reads=_reads)
 def saved_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     vocab = vocabulary(match)
     for table, suspend, resume in _candidates(model, match):
-        saved: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+        saved: dict[str, tuple[int, int, list]] = {}
+        where: dict[str, tuple[str, ...]] = {}
         for cb in _callbacks(table, suspend):
             for _, body, chain in _reach(model, cb):
-                for member, (line, column) in _saved(body, vocab).items():
-                    saved.setdefault(member, (line, column, chain))
+                for member, (line, column, registers) in _saved(body, vocab).items():
+                    saved.setdefault(member, (line, column, []))[2].extend(registers)
+                    where.setdefault(member, chain)
         if not saved:
             continue
         back = []
         for cb in _callbacks(table, resume):
             for _, body, chain in _reach(model, cb):
                 back.extend((member, call, chain) for member, call in _written_back(body, vocab, saved))
+        run = _set_at_run_time(model, vocab, {m: saved[m] for m, _, _ in back}) if back else {}
+        back = [b for b in back if b[0] in run]
         if not back:
             continue
         members = list(dict.fromkeys(m for m, _, _ in back))
         notes = [Note(model.path, call.line, call.column,
-                      f"{' -> '.join(f'{n}()' for n in chain)} calls {call.name}() with {member}: "
-                      "written back on resume only")
+                      f"{_chain(chain)} calls {call.name}() with {member}: written back on resume only")
                  for member, call, chain in back[:3]]
-        line, column, chain = saved[members[0]]
-        notes.append(Note(model.path, line, column,
-                          f"{' -> '.join(f'{n}()' for n in chain)} saves {members[0]} from the device"))
+        line, column, _ = saved[members[0]]
+        notes.append(Note(model.path, line, column, f"{_chain(where[members[0]])} saves {members[0]} from the device"))
+        writes = sorted({w[1:] + (w[0].line, w[0].column) for m in members for w in run[m]},
+                        key=lambda w: (w[2], w[3]))
+        notes.extend(Note(model.path, line, column,
+                          f"{_chain(chain)} writes {name} at run time, not from probe or a PM callback: "
+                          "the boot kernel's probe does not set it so")
+                     for chain, name, line, column in _distinct(writes)[:3])
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(suspend + resume),
             "fields": pmcore.listed(members[:4]) + (f" and {len(members) - 4} more" if len(members) > 4 else ""),
