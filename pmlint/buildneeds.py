@@ -8,11 +8,11 @@ that selects PM), so comparing it there reports what no build can produce.
 
 Read from the tree: the Makefile line that names the file's object
 (`obj-$(CONFIG_X) += foo.o`, or `foo-$(CONFIG_X) += bar.o` and then the
-line of foo.o), then what CONFIG_X needs through the tree's Kconfig files.
-Only what is certain counts: an object named by one line only, `depends
-on` conditions that are nothing but options joined by &&, and `select`s
-without `if`. Outside a kernel tree nothing is known and every
-configuration is compared.
+line of foo.o), then what CONFIG_X needs through the tree's Kconfig files
+(pmlint.kconfiglang: its `depends on`, the `if`, `menu` and `choice` blocks
+around it, its plain `select`s). Only what is certain counts: an object
+named by one line only, a need that holds whichever way an `||` goes.
+Outside a kernel tree nothing is known and every configuration is compared.
 """
 from __future__ import annotations
 
@@ -22,14 +22,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from pmlint import kconfigstore
+from pmlint import kconfiglang, kconfigstore
 
 # `name-$(CONFIG_X) += a.o b.o`, `name-y := ...`, `name-objs += ...`
 _ASSIGN = re.compile(r"^\s*([\w.-]+?)-(?:\$\((CONFIG_\w+)\)|y|objs)\s*[:+]?=(.*)$")
-_ENTRY_END = re.compile(r"^\s*(?:config|menuconfig|choice|endchoice|menu|endmenu|if|endif|source|comment)\b")
-_DEPENDS = re.compile(r"^\s*depends\s+on\s+(.*?)\s*(?:#.*)?$")
-_SYMBOL = re.compile(r"[A-Z0-9_]+")
-_SELECT = re.compile(r"^\s*select\s+([A-Z0-9_]+)\s*(?:#.*)?$")
 
 # What needs() and requires() answered while answers() records: (path, option
 # or "" for needs, the answer sorted). The tree's part of a file's result.
@@ -127,18 +123,12 @@ def read_tree(path: str) -> None:
 
 
 def _depends(directory: str, option: str) -> frozenset[str]:
-    """What `option` requires outright, through Kconfig: the options its
-    `depends on` names and those an option it requires selects, transitively.
-    Read from the whole tree's Kconfig files when `directory` is in a kernel
-    tree (ARCH_TEGRA selects PM, so USB_XHCI_TEGRA never goes without it)."""
-    rules = _kconfig(_tree_root(directory))
-    found, todo = set(), [option[len("CONFIG_"):]]
-    while todo:
-        symbol = todo.pop()
-        needed = rules.get(symbol, "").split()
-        todo += [s for s in needed if s not in found]
-        found.update(needed)
-    return frozenset("CONFIG_" + s for s in found)
+    """What `option` cannot be on without, through Kconfig, whichever way it is
+    on (pmlint.kconfiglang): from the whole tree's Kconfig files when
+    `directory` is in a kernel tree (ARCH_TEGRA selects PM, so USB_XHCI_TEGRA
+    never goes without it)."""
+    on = _kconfig(_tree_root(directory)).get(option[len("CONFIG_"):], "")
+    return frozenset("CONFIG_" + s for s in on.split())
 
 
 @lru_cache(maxsize=64)
@@ -156,41 +146,15 @@ def _tree_root(directory: str) -> str:
 
 @lru_cache(maxsize=4)
 def _kconfig(root: str) -> dict[str, str]:
-    """Symbol -> the symbols it needs (if any), space-separated (a third faster
-    to load than lists): outright `depends on` terms and plain `select`s. A
-    symbol declared more than once needs what every declaration does. Read
-    once per process, and kept between runs (pmlint.kconfigstore)."""
+    """Symbol -> every other symbol on whenever it is (pmlint.kconfiglang),
+    space-separated (a third faster to load than lists); only symbols that
+    have any. Read once per process, and kept between runs (pmlint.kconfigstore)."""
     if not root:
         return {}
     kept = kconfigstore.load(root)
     if kept is None:
-        entries: dict[str, list[set[str]]] = {}
-        walk = kconfigstore.Walk(root)
-        for path in walk.files():
-            _read_kconfig(path, entries)
-        kept = {symbol: " ".join(sorted(needed)) for symbol, found in entries.items()
-                if (needed := set.intersection(*found))}
-        kconfigstore.save(walk, kept)
+        reading = kconfigstore.Reading(root)
+        kept = {symbol: " ".join(sorted(on))
+                for symbol, on in kconfiglang.Tree(root, reading).certain().items()}
+        kconfigstore.save(reading, kept)
     return kept
-
-
-def _read_kconfig(path: str, entries: dict[str, list[set[str]]]) -> None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return
-    current = None
-    for line in lines:
-        if _ENTRY_END.match(line):
-            m = re.match(r"^\s*(?:menu)?config\s+(\w+)\s*$", line)
-            current = set() if m else None
-            if m:
-                entries.setdefault(m.group(1), []).append(current)
-        elif current is not None:
-            if m := _DEPENDS.match(line):
-                terms = [t.strip() for t in m.group(1).split("&&")]
-                if all(_SYMBOL.fullmatch(t) for t in terms):
-                    current.update(terms)
-            elif m := _SELECT.match(line):
-                current.add(m.group(1))

@@ -1,29 +1,30 @@
 """What pmlint.buildneeds read of a kernel tree's Kconfig files, kept between runs.
 
-Reading every Kconfig file of a tree (walking 5,800 directories for 1,800
-files) costs 0.75 s of CPU, a third of a warm run over the whole tree, in
-each process that asks what an option depends on. So it is kept in the
-result cache's directory with the signature (pmlint.skipindex's: size,
-times, inode, device) of every directory walked and every Kconfig file
-read, and trusted only while every one is what it was: an edited Kconfig
-file changes its own, a new, removed or renamed one its directory's. A
-signature taken too soon after a change is not trusted, so such a reading
-is not kept. The store is one file per pmlint code and tree, with a checksum:
-a damaged or foreign one is read again from the tree, never trusted.
+Reading a tree's Kconfig files (1,800 of them in Linux 6.12) costs most of
+a second of CPU, a third of a warm run over the whole tree, in each process
+that asks what an option depends on. So what was read is kept in the result
+cache's directory with the signature (pmlint.skipindex's: size, times,
+inode, device) of every file read, and what each `source` pattern
+(`arch/$(SRCARCH)/Kconfig`) matched, and trusted only while all are what
+they were: an edited file changes its own signature, a file that a `source`
+newly names is read because the file naming it changed, a new architecture
+changes what its pattern matches, a missing file that appears changes from
+missing. A signature taken too soon after a change is not trusted, so such a
+reading is not kept. The store is one file per pmlint code and tree, with a
+checksum: a damaged or foreign one is read again from the tree, never trusted.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
 
 from pmlint.cache import code_digest, write_atomically
-from pmlint.discover import entries
 from pmlint.skipindex import signature, stamp
 
-_MAGIC = b"pmlint-kconfig 1"
+_MAGIC = b"pmlint-kconfig 2"
 _directory: str | None = None   # where to keep it; None: read the tree every run
 clock = time.time_ns   # what "now" is, for the signatures (tests set it)
 
@@ -34,35 +35,39 @@ def keep_in(directory: str | None) -> None:
     _directory = directory
 
 
-class Walk:
-    """The Kconfig files of a tree, as os.walk finds them (hidden directories
-    left out, links to directories not followed), with the signature of each
-    directory and file taken before it is listed or read."""
+class Reading:
+    """One reading of a tree's Kconfig files (pmlint.kconfiglang): the text of
+    each file, its signature taken before it was read ("" for one missing,
+    whose creation must be seen), and the files each pattern matched."""
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.now = clock()
-        self.seen: dict[str, dict[str, str]] = {"dirs": {}, "files": {}}
+        self.seen: dict[str, dict] = {"files": {}, "globs": {}}
         self.settled = True   # every signature could be taken: the reading can be kept
 
-    def files(self) -> Iterator[str]:
-        for entry in entries(self.root, entering=lambda folder: self._note("dirs", folder)):
-            if entry.name.startswith("Kconfig") and self._note("files", entry.path):
-                yield entry.path
-
-    def _note(self, kind: str, path: str) -> bool:
+    def text(self, path: str) -> str | None:
+        rel = os.path.relpath(path, self.root)
         try:
             sig = signature(os.stat(path), self.now)
-        except OSError:   # a dangling link named Kconfig: read (and failed) as before
-            self.settled = False
-            return kind == "files"
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            self.seen["files"].setdefault(rel, "")
+            self.settled &= not os.path.lexists(path)   # there, and not read: not kept
+            return None
         self.settled &= sig is not None
-        self.seen[kind][path[len(self.root) + 1:]] = sig   # "" for the root
-        return True
+        self.seen["files"][rel] = sig
+        return text
+
+    def glob(self, pattern: str) -> list[str]:
+        found = sorted(glob.glob(pattern))
+        self.seen["globs"][os.path.relpath(pattern, self.root)] = _relative(found, self.root)
+        return found
 
 
 def load(root: str) -> dict[str, str] | None:
-    """The kept reading of a tree, if every directory and file it read is unchanged."""
+    """The kept reading of a tree, if every file it read and every pattern's matches are unchanged."""
     if _directory is None:
         return None
     try:
@@ -73,10 +78,12 @@ def load(root: str) -> dict[str, str] | None:
             return None
         kept = json.loads(payload)
         # The signatures kept were settled when taken: one the same now still is.
-        for kind in ("dirs", "files"):
-            for rel, sig in kept[kind].items():
-                if stamp(os.stat(f"{root}/{rel}")) != sig:
-                    return None
+        for rel, sig in kept["files"].items():
+            if _stamp(f"{root}/{rel}") != sig:
+                return None
+        for pattern, found in kept["globs"].items():
+            if _relative(sorted(glob.glob(f"{root}/{pattern}")), root) != found:
+                return None
         rules = kept["rules"]
         if not all(isinstance(v, str) for v in rules.values()):
             return None
@@ -85,11 +92,22 @@ def load(root: str) -> dict[str, str] | None:
         return None
 
 
-def save(walk: Walk, rules: dict[str, str]) -> None:
-    if _directory is None or not walk.settled:
+def save(reading: Reading, rules: dict[str, str]) -> None:
+    if _directory is None or not reading.settled:
         return
-    payload = json.dumps({**walk.seen, "rules": rules}, separators=(",", ":")).encode()
-    write_atomically(_where(walk.root), _header_line(payload) + b"\n" + payload)
+    payload = json.dumps({**reading.seen, "rules": rules}, separators=(",", ":")).encode()
+    write_atomically(_where(reading.root), _header_line(payload) + b"\n" + payload)
+
+
+def _stamp(path: str) -> str:
+    try:
+        return stamp(os.stat(path))
+    except OSError:
+        return ""
+
+
+def _relative(paths: list[str], root: str) -> list[str]:
+    return [os.path.relpath(p, root) for p in paths]
 
 
 def _where(root: str) -> str:

@@ -2,7 +2,6 @@
 while nothing it read changed, read again from the tree when anything did."""
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -33,17 +32,12 @@ def read(root) -> dict:
 
 
 def walked(monkeypatch) -> list:
-    """Which runs walk the tree (rather than take the kept reading)."""
+    """Which runs read the tree (rather than take the kept reading)."""
     runs = []
-    files = kconfigstore.Walk.files
-    monkeypatch.setattr(kconfigstore.Walk, "files", lambda self: runs.append(1) or files(self))
+    init = kconfigstore.Reading.__init__
+    monkeypatch.setattr(kconfigstore.Reading, "__init__",
+                        lambda self, root: runs.append(1) or init(self, root))
     return runs
-
-
-def later(path) -> None:
-    """path changed, one second later (timestamps are coarser than the edits here)."""
-    st = os.stat(path)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
 
 
 def test_a_second_run_takes_the_kept_reading(tree, monkeypatch):
@@ -59,12 +53,29 @@ def test_an_edited_kconfig_file_is_read_again(tree, monkeypatch):
     assert read(tree) == {"FOO": "OF"} and runs == [1, 1]
 
 
-def test_a_new_kconfig_file_is_read(tree, monkeypatch):
+def test_a_file_newly_sourced_or_created_is_read(tree, monkeypatch):
     runs = walked(monkeypatch)
     read(tree)
-    (tree / "drivers" / "foo" / "Kconfig").write_text('config FOO\n\tbool "foo"\n\tdepends on OF\n')
-    later(tree / "drivers" / "foo")
-    assert read(tree) == {} and runs == [1, 1]    # two declarations: neither term is certain
+    (tree / "drivers" / "foo" / "Kconfig").write_text('config FOO\n\tbool "foo"\n')
+    assert read(tree) == {"FOO": "PM"} and runs == [1]     # no source names it: not Kconfig's
+    (tree / "drivers" / "Kconfig").write_text('config FOO\n\tbool "foo"\n\tdepends on PM\n'
+                                              'source "drivers/foo/Kconfig"\n')
+    assert read(tree) == {} and runs == [1, 1]    # two declarations: only one needs PM
+    (tree / "drivers" / "foo" / "Kconfig").unlink()
+    assert read(tree) == {"FOO": "PM"} and runs == [1, 1, 1]
+    (tree / "drivers" / "foo" / "Kconfig").write_text('config FOO\n\tbool "foo"\n')
+    assert read(tree) == {} and runs == [1, 1, 1, 1]    # a source's missing file appears
+
+
+def test_a_new_architecture_is_read(tree, monkeypatch):
+    (tree / "Kconfig").write_text('source "drivers/Kconfig"\nsource "arch/$(SRCARCH)/Kconfig"\n')
+    (tree / "arch" / "one").mkdir(parents=True)
+    (tree / "arch" / "one" / "Kconfig").write_text('config ONE\n\tbool\n\tselect FOO\n')
+    runs = walked(monkeypatch)
+    assert read(tree) == {"ONE": "FOO"}      # FOO selected: it need not have PM
+    (tree / "arch" / "two").mkdir()
+    (tree / "arch" / "two" / "Kconfig").write_text('config TWO\n\tbool\n\tdepends on PM\n')
+    assert read(tree) == {"ONE": "FOO", "TWO": "PM"} and runs == [1, 1]
 
 
 def test_a_reading_of_files_just_changed_is_not_kept(tree, monkeypatch):
@@ -75,7 +86,7 @@ def test_a_reading_of_files_just_changed_is_not_kept(tree, monkeypatch):
     assert runs == [1, 1]
 
 
-@pytest.mark.parametrize("damage", [b"", b"pmlint-kconfig 1 0 0\n{}", None])
+@pytest.mark.parametrize("damage", [b"", b"pmlint-kconfig 2 0 0\n{}", None])
 def test_a_damaged_store_is_read_again(tree, monkeypatch, damage):
     runs = walked(monkeypatch)
     read(tree)
