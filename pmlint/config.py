@@ -10,6 +10,7 @@ checked: a typo is an error (exit 2) naming it, never silently ignored.
     severity = { PM103 = "error" }
     per-file-ignores = { "drivers/legacy/*.c" = ["PM103"] }
     kernel-version = "5.4..6.12"   # as --kernel-version
+    vary-options = false           # as --no-vary-options (--vary-options overrides)
 
     [tool.pmlint.effects]          # the project's own helpers (docs/effects.md)
     neutral = ["foo_log"]
@@ -27,7 +28,8 @@ from dataclasses import dataclass, field
 from pmlint.kernel import kversion
 from pmlint.catalogue import SEVERITIES, Rule
 
-KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects", "kernel-version")
+KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects", "kernel-version",
+        "vary-options")
 EFFECT_KEYS = ("neutral", "reads", "down", "up")
 
 
@@ -46,6 +48,7 @@ class Config:
     per_file_ignores: dict = field(default_factory=dict)
     effects: dict = field(default_factory=dict)   # additions to pmlint.kernel.effects' vocabulary
     kernel_version: tuple = ()    # (first, last) versions, as pmlint.kernel.kversion.parse gives them
+    vary_options: bool | None = None   # a driver's own options both ways (None: not said)
 
     def relative(self, path: str) -> str:
         rel = os.path.relpath(os.path.abspath(path), self.root)
@@ -142,8 +145,11 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
             kernel = kversion.parse(data["kernel-version"])
         except kversion.VersionError as exc:
             raise ConfigError(f"{where('kernel-version')}: {exc}") from None
+    vary = data.get("vary-options")
+    if vary is not None and not isinstance(vary, bool):
+        raise ConfigError(f"{where('vary-options')} must be true or false, not {vary!r}")
     return Config(source=path, root=os.path.dirname(os.path.abspath(path)), effects=effects,
-                  kernel_version=kernel,
+                  kernel_version=kernel, vary_options=vary,
                   select=rule_list("select", data.get("select", [])),
                   ignore=rule_list("ignore", data.get("ignore", [])),
                   exclude=tuple(exclude), severity=dict(severity),

@@ -121,6 +121,51 @@ def test_a_changed_kconfig_or_makefile_invalidates_pm205(tmp_path):
     assert findings(pmlint(drivers / "foo.c", cache, "--select", "PM201")) == [("foo.c", "PM201")]
 
 
+VARIED = """\
+#ifdef CONFIG_FOO_A
+#ifndef CONFIG_FOO_B
+static int foo_freeze(struct device *dev) { free_irq(1, dev); return 0; }
+static int foo_restore(struct device *dev) { return request_irq(1, 0, 0, "foo", dev); }
+static const struct dev_pm_ops foo_pm_ops = {
+	.freeze = foo_freeze,
+	.restore = foo_restore,
+};
+#endif
+#endif
+"""
+
+
+def kernel_tree(tmp_path, kconfig: str, makefile: str, source: str):
+    """A kernel tree (as pmlint.kernel.buildneeds knows one) with drivers/foo.c."""
+    tree = tmp_path / "linux"
+    (tree / "scripts" / "kconfig").mkdir(parents=True)
+    (tree / "Kconfig").write_text('source "drivers/Kconfig"\n')
+    drivers = tree / "drivers"
+    drivers.mkdir()
+    (drivers / "Makefile").write_text(makefile)
+    (drivers / "Kconfig").write_text(kconfig)
+    (drivers / "foo.c").write_text(source)
+    return drivers
+
+
+def test_the_kconfig_of_an_option_varied_both_ways_is_part_of_the_result(tmp_path):
+    """With FOO_A depending on FOO_B, no build has FOO_A=y and FOO_B=n, the
+    only setting the table is in: the entry is trusted while the tree says so."""
+    entry = 'config FOO_A\n\tbool "a"\n\tdepends on FOO && FOO_B\n'
+    rest = 'config FOO\n\ttristate "foo"\n\nconfig FOO_B\n\tbool "b"\n'
+    drivers = kernel_tree(tmp_path, entry + rest, "obj-$(CONFIG_FOO) += foo.o\n", VARIED)
+    cache, kconfig = tmp_path / "cache", drivers / "Kconfig"
+    run = lambda **kw: findings(pmlint(drivers / "foo.c", cache, "--select", "PM101", **kw))  # noqa: E731
+    assert run() == []
+    assert run(crash="foo.c") == []                       # from the cache
+    kconfig.write_text(entry.replace(" && FOO_B", "") + rest)
+    assert run() == [("foo.c", "PM101")]                  # analysed again: FOO_B=n is buildable
+    kconfig.write_text(entry.replace(" && FOO_B", "") + rest + 'config BAR\n\tbool "bar"\n')
+    assert run(crash="foo.c") == [("foo.c", "PM101")]     # another entry: still from the cache
+    (drivers / "Makefile").write_text("obj-$(CONFIG_FOO_B) += foo.o\n")
+    assert run() == []                                    # the Makefile line now needs FOO_B
+
+
 def forged(path: str, payload: bytes) -> bytes:
     """An entry whose header is right for its payload: only the payload is wrong."""
     key = os.path.basename(os.path.dirname(path)) + os.path.basename(path)
@@ -129,7 +174,7 @@ def forged(path: str, payload: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "not-a-model",
-                                    "foreign-type"])
+                                    "foreign-type", "foreign-tree"])
 def test_a_damaged_entry_is_ignored_and_rewritten(tree, tmp_path, damage):
     cache = tmp_path / "cache"
     expected = pmlint(tree, cache).stdout
@@ -139,10 +184,14 @@ def test_a_damaged_entry_is_ignored_and_rewritten(tree, tmp_path, damage):
         bad = {"truncate": lambda: data[:len(data) // 2], "empty": lambda: b"",
                "flip": lambda: data[:-20] + bytes([data[-20] ^ 1]) + data[-19:],
                "garbage": lambda: data.split(b"\n")[0] + b"\n{\"model\": 1}",
-               "not-a-model": lambda: forged(path, b'{"model": 1, "findings": [], "lines": false}'),
+               "not-a-model": lambda: forged(path, b'{"model": 1, "findings": [], "lines": false, '
+                                                   b'"tree": []}'),
+               "foreign-tree": lambda: forged(path, data.split(b"\n", 1)[1].replace(
+                   b'"tree":[]', b'"tree":[["a","b",{"c":1}]]')),
                "foreign-type": lambda: forged(path, b'{"model": {"@": "Popen", "args": "true"}, '
-                                                    b'"findings": [], "lines": false}'),
+                                                    b'"findings": [], "lines": false, "tree": []}'),
                }[damage]()
+        assert bad != data
         with open(path, "wb") as f:
             f.write(bad)
     assert pmlint(tree, cache).stdout == expected

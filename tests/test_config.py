@@ -50,11 +50,38 @@ def test_dot_pmlint_toml_found_walking_up(tree):
     ('[tool.pmlint]\nselect = "PM1"\n', "select"),
     ('[tool.pmlint]\nseverity = { PM101 = "fatal" }\n', "fatal"),
     ('[tool.pmlint\n', "not valid TOML"),
+    ('[tool.pmlint]\nvary-options = "no"\n', "vary-options must be true or false"),
+    ('[tool.pmlint]\nvary-options = 0\n', "vary-options must be true or false"),
 ])
 def test_bad_configuration_exits_2_naming_the_problem(tree, text, named):
     (tree / "pyproject.toml").write_text(text)
     out = run(tree, "drivers")
     assert out.returncode == 2 and named in out.stderr and out.stdout == ""
+
+
+OWN_OPTION = """\
+#ifdef CONFIG_FOO_PM
+static int foo_freeze(struct device *dev) { free_irq(1, dev); return 0; }
+static int foo_restore(struct device *dev) { return request_irq(1, 0, 0, "foo", dev); }
+static const struct dev_pm_ops foo_pm_ops = {
+\t.freeze = foo_freeze,
+\t.restore = foo_restore,
+};
+#endif
+"""
+
+
+@pytest.mark.parametrize("configured, flag, varied", [
+    (None, None, True), ("false", None, False), ("true", None, True),
+    ("false", "--vary-options", True), ("true", "--no-vary-options", False),
+])
+def test_vary_options_in_the_configuration_the_command_line_wins(tmp_path, configured, flag,
+                                                                 varied):
+    (tmp_path / "foo.c").write_text(OWN_OPTION)
+    if configured:
+        (tmp_path / ".pmlint.toml").write_text(f"vary-options = {configured}\n")
+    out = run(tmp_path, "--format", "json", "--select", "PM101", *([flag] if flag else []), "foo.c")
+    assert rules_reported(out) == ({"PM101"} if varied else set()), out.stderr
 
 
 def test_baseline_survives_line_moves_and_reports_new_findings(tree):

@@ -114,8 +114,12 @@ def _config_options(ap: argparse.ArgumentParser) -> None:
                          "whose pm.h pmlint models); A..B analyses each file once per outcome "
                          "of its version checks in that range. Without headers only: with -p "
                          "the kernel's own version.h decides")
-    ap.add_argument("--no-vary-options", dest="vary_options", action="store_false",
-                    help="analyse each file in the configuration given only. By default a file "
+    ap.add_argument("--vary-options", dest="vary_options", action="store_true", default=None,
+                    help="vary a driver's own options (the default; overrides vary-options = "
+                         "false in the configuration file)")
+    ap.add_argument("--no-vary-options", dest="vary_options", action="store_false", default=None,
+                    help="analyse each file in the configuration given only (also "
+                         "vary-options = false in the configuration file). By default a file "
                          "whose #ifs around PM code (tables, driver objects, callbacks) name its "
                          "own CONFIG_ options is analysed with each of them on and off, at most "
                          f"{MAX_CONFIGURATIONS} configurations per file (two options both ways; "
@@ -147,8 +151,16 @@ def _parse_options(args, cfg: Config = Config()) -> ParseOptions:
     pinned = {text.partition("=")[0].partition("(")[0] for _, text in args.macros}
     return ParseOptions(config=config, kernel_version=first,
                         kernel_upto=last if last != first else None,
-                        vary_options=getattr(args, "vary_options", True) and not args.kconfig,
+                        vary_options=_vary_options(args, cfg) and not args.kconfig,
                         pinned=tuple(sorted(pinned)))
+
+
+def _vary_options(args, cfg: Config) -> bool:
+    """--vary-options or --no-vary-options, else the configuration's vary-options, else on."""
+    given = getattr(args, "vary_options", None)
+    if given is None:
+        given = cfg.vary_options
+    return given is not False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,28 +8,66 @@ that selects PM), so comparing it there reports what no build can produce.
 
 Read from the tree: the Makefile line that names the file's object
 (`obj-$(CONFIG_X) += foo.o`, or `foo-$(CONFIG_X) += bar.o` and then the
-line of foo.o), then what CONFIG_X needs through the tree's Kconfig files.
-Only what is certain counts: an object named by one line only, `depends
-on` conditions that are nothing but options joined by &&, and `select`s
-without `if`. Outside a kernel tree nothing is known and every
-configuration is compared.
+line of foo.o), then what CONFIG_X needs through the tree's Kconfig files
+(pmlint.kernel.kconfiglang: its `depends on`, the `if`, `menu` and `choice` blocks
+around it, its plain `select`s). Only what is certain counts: an object
+named by one line only, a need that holds whichever way an `||` goes.
+Outside a kernel tree nothing is known and every configuration is compared.
 """
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+
+from pmlint.kernel import kconfiglang
 
 # `name-$(CONFIG_X) += a.o b.o`, `name-y := ...`, `name-objs += ...`
 _ASSIGN = re.compile(r"^\s*([\w.-]+?)-(?:\$\((CONFIG_\w+)\)|y|objs)\s*[:+]?=(.*)$")
-_ENTRY_END = re.compile(r"^\s*(?:config|menuconfig|choice|endchoice|menu|endmenu|if|endif|source|comment)\b")
-_DEPENDS = re.compile(r"^\s*depends\s+on\s+(.*?)\s*(?:#.*)?$")
-_SYMBOL = re.compile(r"[A-Z0-9_]+")
-_SELECT = re.compile(r"^\s*select\s+([A-Z0-9_]+)\s*(?:#.*)?$")
+
+# Where the tree's Kconfig reading is kept between runs: the pipeline's
+# kconfigstore, once a run with a result cache sets it (keep_readings); the
+# kernel layer reads, the pipeline keeps.
+_store = None
+
+# What needs() and requires() answered while answers() records: (path, option
+# or "" for needs, the answer sorted). The tree's part of a file's result.
+Answer = tuple[str, str, tuple[str, ...]]
+_answers: list[Answer] | None = None
+
+
+@contextmanager
+def answers() -> Iterator[list[Answer]]:
+    """Record what the tree is asked meanwhile (the result cache keeps it with a
+    result, and trusts the result only while the tree answers the same)."""
+    global _answers
+    _answers = []
+    try:
+        yield _answers
+    finally:
+        _answers = None
+
+
+def still_hold(answered) -> bool:
+    """Whether the tree answers every question as it did (answers() recorded them)."""
+    return all(tuple(sorted(requires(path, option) if option else needs(path))) == tuple(answer)
+               for path, option, answer in answered)
+
+
+def _answered(path: str, option: str, answer: frozenset[str]) -> frozenset[str]:
+    if _answers is not None:
+        _answers.append((path, option, tuple(sorted(answer))))
+    return answer
 
 
 def needs(path: str) -> frozenset[str]:
     """Options without which the tree around `path` does not compile it (empty if unknown)."""
+    return _answered(path, "", _needs(path))
+
+
+def _needs(path: str) -> frozenset[str]:
     directory, name = os.path.split(os.path.abspath(path))
     if not name.endswith(".c"):
         return frozenset()
@@ -81,22 +119,21 @@ def _objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
 def requires(path: str, option: str) -> frozenset[str]:
     """What `option` cannot be on without, in the kernel tree around `path`
     (its `depends on` terms and what they select; empty outside a tree)."""
-    return _depends(os.path.dirname(os.path.abspath(path)), option)
+    return _answered(path, option, _depends(os.path.dirname(os.path.abspath(path)), option))
+
+
+def read_tree(path: str) -> None:
+    """Read the Kconfig files of the tree around path now (if in one), for later questions."""
+    _kconfig(_tree_root(os.path.dirname(os.path.abspath(path))))
 
 
 def _depends(directory: str, option: str) -> frozenset[str]:
-    """What `option` requires outright, through Kconfig: the options its
-    `depends on` names and those an option it requires selects, transitively.
-    Read from the whole tree's Kconfig files when `directory` is in a kernel
-    tree (ARCH_TEGRA selects PM, so USB_XHCI_TEGRA never goes without it)."""
-    rules = _kconfig(_tree_root(directory))
-    found, todo = set(), [option[len("CONFIG_"):]]
-    while todo:
-        symbol = todo.pop()
-        needed = rules.get(symbol, frozenset())
-        todo += [s for s in needed if s not in found]
-        found |= needed
-    return frozenset("CONFIG_" + s for s in found)
+    """What `option` cannot be on without, through Kconfig, whichever way it is
+    on (pmlint.kernel.kconfiglang): from the whole tree's Kconfig files when
+    `directory` is in a kernel tree (ARCH_TEGRA selects PM, so USB_XHCI_TEGRA
+    never goes without it)."""
+    on = _kconfig(_tree_root(directory)).get(option[len("CONFIG_"):], "")
+    return frozenset("CONFIG_" + s for s in on.split())
 
 
 @lru_cache(maxsize=64)
@@ -113,35 +150,23 @@ def _tree_root(directory: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _kconfig(root: str) -> dict[str, frozenset[str]]:
-    """Symbol -> the symbols it needs: outright `depends on` terms and plain
-    `select`s. A symbol declared more than once needs what every declaration does."""
-    entries: dict[str, list[set[str]]] = {}
-    for directory, dirs, files in os.walk(root) if root else ():
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.startswith("Kconfig"):
-                _read_kconfig(os.path.join(directory, name), entries)
-    return {symbol: frozenset(set.intersection(*found)) for symbol, found in entries.items()}
+def _kconfig(root: str) -> dict[str, str]:
+    """Symbol -> every other symbol on whenever it is (pmlint.kernel.kconfiglang),
+    space-separated (a third faster to load than lists); only symbols that
+    have any. Read once per process, and kept between runs by the store the pipeline sets."""
+    if not root:
+        return {}
+    kept = _store.load(root) if _store is not None else None
+    if kept is None:
+        reading = _store.Reading(root) if _store is not None else kconfiglang.TreeReader(root)
+        kept = {symbol: " ".join(sorted(on))
+                for symbol, on in kconfiglang.Tree(root, reading).certain().items()}
+        if _store is not None:
+            _store.save(reading, kept)
+    return kept
 
 
-def _read_kconfig(path: str, entries: dict[str, list[set[str]]]) -> None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return
-    current = None
-    for line in lines:
-        if _ENTRY_END.match(line):
-            m = re.match(r"^\s*(?:menu)?config\s+(\w+)\s*$", line)
-            current = set() if m else None
-            if m:
-                entries.setdefault(m.group(1), []).append(current)
-        elif current is not None:
-            if m := _DEPENDS.match(line):
-                terms = [t.strip() for t in m.group(1).split("&&")]
-                if all(_SYMBOL.fullmatch(t) for t in terms):
-                    current.update(terms)
-            elif m := _SELECT.match(line):
-                current.add(m.group(1))
+def keep_readings(store) -> None:
+    """Keep the Kconfig readings with store (load, Reading, save), from now on."""
+    global _store
+    _store = store

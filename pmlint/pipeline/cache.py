@@ -10,7 +10,7 @@ An entry is keyed by everything a file's result depends on:
   command writes (the build rewrites it when a header it used changes);
 - when other configurations are parsed (PM204, PM205), what the kernel
   tree's Makefiles and Kconfig files say the file is never built without
-  (pmlint.pipeline.inputs): the parser is told it, and reads none of those files;
+  (pmlint.pipeline.inputs), as the parser is told it;
 - the file: its path (findings carry it), its content, and the content of
   the local headers it includes. A quoted `#include "x.h"` is resolved the
   way the parser resolves it, relative to the including file's directory,
@@ -20,6 +20,15 @@ An entry is keyed by everything a file's result depends on:
   more often), so a lookup never needs a second step. Over a tree, a file
   or header the skip index knows unchanged is not read for its key: the
   index has its digest and the names it includes (pmlint.pipeline.skipindex).
+
+What the analysis itself asked the tree (pmlint.kernel.buildneeds: the file's
+Makefile needs and the Kconfig `depends on` of the options varied both ways,
+pmlint.pipeline.optionscan and frontend.configurations) is decided only by parsing,
+so it is not in the key: the entry keeps each question and its answer, and
+is a hit only while the tree answers them all the same (an edit elsewhere
+in a Kconfig file changes nothing). The answers come from the Makefile,
+read once per directory, and the tree's Kconfig files, read once per run
+and kept between runs (pmlint.pipeline.kconfigstore).
 
 An entry is a header line with the key, the SHA-256 and length of the
 payload, then the payload as JSON, decoded only into pmlint's own model
@@ -78,9 +87,11 @@ class ResultCache:
     """Lookups and stores under one directory, for one run's options and rules."""
 
     def __init__(self, directory: str, options, rules, build=None) -> None:
+        from pmlint.pipeline import kconfigstore
         from pmlint.pipeline.inputs import parsed_for
         rules = tuple(rules)
         self.directory = directory
+        kconfigstore.keep_in(directory)
         self._run = hashlib.sha256(code_digest() + repr((options, rules)).encode()).digest()
         self.build = build   # a compdb.CompileDatabase: each file's real flags
         self._parsed = parsed_for(options, rules)   # as the runner parses with them
@@ -107,6 +118,14 @@ class ResultCache:
             for header in self._local_headers(path, names, index):
                 h.update(b"\0" + os.fsencode(header) + self._header(header, index)[0])
         return h.hexdigest()
+
+    def prepare(self, path: str) -> None:
+        """Read the Kconfig files of the kernel tree around path (kept between
+        runs): once, here, rather than in each process that checks a result's
+        answers. Nearly every run over a tree asks it (PM-core callers' options
+        are varied even with --no-vary-options)."""
+        from pmlint.kernel.buildneeds import read_tree
+        read_tree(path)
 
     def _needed(self, path: str) -> tuple[str, ...]:
         """What the tree says the file is never built without, as the parser is told it."""
@@ -162,16 +181,23 @@ class ResultCache:
         try:
             doc = _decode(payload)
             result = (doc["model"], tuple(doc["findings"]), doc["lines"])
+            asked = tuple((str(p), str(o), tuple(map(str, a))) for p, o, a in doc["tree"])
         except (ValueError, TypeError, KeyError, RecursionError):
             return None
         if not (isinstance(result[0], model.FileModel) and isinstance(result[2], bool)
-                and all(isinstance(f, model.Finding) for f in result[1])):
+                and all(isinstance(f, model.Finding) for f in result[1])
+                and asked == doc["tree"]):
             return None
+        if asked:
+            from pmlint.kernel.buildneeds import still_hold
+            if not still_hold(asked):
+                return None
         return result
 
-    def put(self, key: str, file_model, findings, has_lines: bool) -> None:
-        """Store atomically; a cache that cannot be written only costs speed."""
-        doc = {"model": file_model, "findings": findings, "lines": has_lines}
+    def put(self, key: str, file_model, findings, has_lines: bool, tree=()) -> None:
+        """Store atomically; a cache that cannot be written only costs speed.
+        tree: what the analysis asked the kernel tree (pmlint.kernel.buildneeds.answers)."""
+        doc = {"model": file_model, "findings": findings, "lines": has_lines, "tree": tree}
         payload = json.dumps(_encode(doc), separators=(",", ":")).encode()
         write_atomically(self._entry(key), _header_line(key, payload) + b"\n" + payload)
 

@@ -6,8 +6,9 @@ place: the runner hands it to the parser, and the result cache keys on it.
 - with -p, the file's real flags from the compile database;
 - when other configurations are parsed, the options the kernel tree never
   builds the file without, read from its Makefiles and Kconfig files
-  (pmlint.kernel.buildneeds). The parser reads no file of the tree itself, so a
-  change there reaches the result through its cache key.
+  (pmlint.kernel.buildneeds), in the result cache's key. What the analysis asks
+  the tree itself (the options it varies both ways) is kept with the cached
+  result and checked again before it is used (pmlint.pipeline.cache).
 """
 from __future__ import annotations
 

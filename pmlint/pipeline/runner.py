@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pmlint import engine
+from pmlint.kernel import buildneeds
 from pmlint.pipeline import scan, workers
 from pmlint.pipeline.cache import ResultCache
 from pmlint.catalogue import Rule
@@ -37,6 +38,7 @@ class FileResult:
     findings: tuple[Finding, ...]
     source: bytes | None = None   # the file's bytes, kept only when there are findings
     failures: tuple[RuleFailure, ...] = ()   # rules that could not judge the file (pmlint's bugs)
+    tree: tuple[buildneeds.Answer, ...] = ()   # what the kernel tree was asked for it
 
     @property
     def lines(self) -> tuple[str, ...] | None:
@@ -99,7 +101,9 @@ def _unread(model: FileModel, rules: tuple[Rule, ...]) -> FileResult:
 def _work(args) -> FileResult:
     path, source, options, rules = args
     _test_hook(path)
-    return analyse_outcomes(path, source, options, rules)
+    with buildneeds.answers() as asked:
+        result = analyse_outcomes(path, source, options, rules)
+    return dataclasses.replace(result, tree=tuple(dict.fromkeys(asked)))
 
 
 def analyse_outcomes(path: str, source: bytes, options: ParseOptions,
@@ -194,7 +198,8 @@ def analyse(paths: Iterable[str], options: ParseOptions, rules: Iterable[Rule] =
             result = dataclasses.replace(result, model=FileModel(
                 result.model.path, tables=result.model.tables, problems=result.model.problems))
             if result.model.path not in gave_up and not result.failures:   # a fixed pmlint retries
-                cache.put(key, result.model, result.findings, result.source is not None)
+                cache.put(key, result.model, result.findings, result.source is not None,
+                          result.tree)
         yield result
 
 

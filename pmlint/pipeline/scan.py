@@ -127,6 +127,8 @@ def scan(paths: Iterable[str], read: Reader, words: tuple[bytes, ...], cache: Re
             yield path, *_look(path, read, words, cache, None, keep_sources)
         return
     skips = SkipIndex(cache.directory, words, clock) if cache is not None else None
+    if cache is not None:
+        cache.prepare(head[0])   # before the pool forks: each process would read it
     settings = _Settings(read, words, cache, skips, keep_sources)
     with multiprocessing.get_context("fork").Pool(jobs, _start, (settings,)) as pool:
         window = collections.deque()

@@ -50,6 +50,11 @@ def signature(st: os.stat_result, now: int) -> Signature | None:
     """None for a file changed too recently (before `now`) to be trusted unread next time."""
     if max(st.st_mtime_ns, st.st_ctime_ns) >= now - _SETTLE_NS:
         return None
+    return stamp(st)
+
+
+def stamp(st: os.stat_result) -> Signature:
+    """The signature, settled or not (to compare with one taken when it was)."""
     return f"{st.st_size:x}.{st.st_mtime_ns:x}.{st.st_ctime_ns:x}.{st.st_ino:x}.{st.st_dev:x}"
 
 
