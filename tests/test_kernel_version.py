@@ -167,3 +167,11 @@ def test_the_summary_counts_the_pm001_notes():
     assert run.stderr.splitlines()[-1] == "pmlint: 1 file checked, 1 table, 4 findings, 0 files not analysed"
     shown = lint(None, "show", "--kernel-version", "5.4..6.12", FIXTURES / "flags" / "range_part_fires.c")
     assert shown.code == 0 and "baz_pm_ops" in shown.stdout.decode()
+
+
+def test_a_check_against_version_h_numbers_splits_the_range_as_kernel_version_does():
+    from pmlint.kernel import kranges
+    source = (b"#if LINUX_VERSION_CODE >= 0x051100\n#endif\n"
+              b"#if 394240 > LINUX_VERSION_CODE\n#endif\n"        # 6.4.0, mirrored
+              b"#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)\n#endif\n")
+    assert kranges.thresholds(source) == {(5, 17, 0): 1, (6, 4, 0): 3}

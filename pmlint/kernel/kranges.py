@@ -2,10 +2,12 @@
 (`--kernel-version A..B`): one representative kernel per interval on
 which every check of the file has one outcome.
 
-A text scan of the #if and #elif lines for KERNEL_VERSION(a, b, c): each
-comparison with LINUX_VERSION_CODE changes its outcome at one version (>=
-and < at the version named, > and <= at the next sublevel; == and != at
-both, and so does any use pmlint cannot read as a comparison).
+A text scan of the #if and #elif lines for LINUX_VERSION_CODE compared
+with KERNEL_VERSION(a, b, c) or with a number (0x050400, 328704, as
+version.h encodes a.b.c): each comparison changes its outcome at one
+version (>= and < at the version named, > and <= at the next sublevel; ==
+and != at both, and so does a KERNEL_VERSION() pmlint cannot read as a
+comparison).
 """
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ from pmlint.kernel.kversion import Version
 BOUND = 8
 
 _CONDITION = re.compile(rb"^[ \t]*#[ \t]*(?:if|elif)\b((?:[^\n]*\\\n)*[^\n]*)", re.M)
-_KV = rb"KERNEL_VERSION\s*\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)"
-_COMPARED = re.compile(rb"LINUX_VERSION_CODE\s*(>=|<=|==|!=|<|>)\s*" + _KV + rb"|" + _KV
-                       + rb"\s*(>=|<=|==|!=|<|>)\s*LINUX_VERSION_CODE|" + _KV)
+_KV = rb"KERNEL_VERSION\s*\(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\)"
+_VERSION = rb"(" + _KV + rb"|0[xX][0-9a-fA-F]+|\d+)[uUlL]*"
+_OP = rb"\s*(>=|<=|==|!=|<|>)\s*"
+_COMPARED = re.compile(rb"LINUX_VERSION_CODE" + _OP + _VERSION + rb"|" + _VERSION + _OP
+                       + rb"LINUX_VERSION_CODE|(" + _KV + rb")")
+_NUMBERS = re.compile(rb"\d+")
 _MIRRORED = {b">=": b"<=", b"<=": b">=", b">": b"<", b"<": b">", b"==": b"==", b"!=": b"!="}
 
 
@@ -49,12 +54,11 @@ def thresholds(source: bytes) -> dict[Version, int]:
         line = source.count(b"\n", 0, m.start()) + 1
         for c in _COMPARED.finditer(m.group(1)):
             if c.group(1):
-                op, version = c.group(1), c.group(2, 3, 4)
-            elif c.group(8):
-                op, version = _MIRRORED[c.group(8)], c.group(5, 6, 7)
+                op, at = c.group(1), _version(c.group(2))
+            elif c.group(4):
+                op, at = _MIRRORED[c.group(4)], _version(c.group(3))
             else:
-                op, version = b"==", c.group(9, 10, 11)
-            at = tuple(min(int(v), 255) for v in version)
+                op, at = b"==", _version(c.group(5))
             changes = {b">=": [at], b"<": [at], b">": [_next(at)], b"<=": [_next(at)]}.get(
                 op, [at, _next(at)])
             for v in changes:
@@ -64,13 +68,21 @@ def thresholds(source: bytes) -> dict[Version, int]:
 
 def split(source: bytes, first: Version, last: Version, bound: int = BOUND) -> Split:
     """The intervals of first..last on which the file's version checks do not change."""
-    found = thresholds(source) if b"KERNEL_VERSION" in source else {}
+    found = thresholds(source) if b"VERSION" in source else {}
     inside = sorted(v for v in found if first < v <= last)
     kept, cut = inside[:bound - 1], inside[bound - 1:]
     starts = [first, *kept]
     ends = [kversion.before(v) for v in kept] + [last]
     return Split(tuple(Interval(a, b) for a, b in zip(starts, ends)), tuple(cut),
                  min((found[v] for v in cut), default=0))
+
+
+def _version(text: bytes) -> Version:
+    """KERNEL_VERSION(a, b, c), or a number as version.h encodes it."""
+    if text.startswith(b"KERNEL_VERSION"):
+        return tuple(min(int(n), 255) for n in _NUMBERS.findall(text))
+    code = int(text, 0) if text[:2] in (b"0x", b"0X") else int(text)
+    return (code >> 16, (code >> 8) & 255, code & 255)
 
 
 def _next(version: Version) -> Version:
