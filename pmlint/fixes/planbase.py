@@ -26,7 +26,6 @@ _PM_NULL_CALL = re.compile(
     rb"\b(pm_generic_(?:prepare|complete|(?:suspend|resume|freeze|thaw|poweroff|restore)"
     rb"(?:_late|_early|_noirq)?)|pm_clk_(?:suspend|resume)"
     rb"|platform_pm_(?:suspend|resume|freeze|thaw|poweroff|restore))\s*\(")
-_LOCAL_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.M)
 
 # A finding a fix is asked for: its rule, the table it names (its symbol) and its line.
 Wanted = set[tuple[str, str, int]]
@@ -223,9 +222,9 @@ class PlannerBase:
         """A header next to the file (#include "x.h") declares `name` outside any #if
         but its include guard."""
         return any(ctext.header_declares(os.path.join(os.path.dirname(self.model.path),
-                                                      m.group(1).decode("utf-8", "replace")), name)
-                   for m in _LOCAL_INCLUDE.finditer(self.source)
-                   if b"#" in self.masked[m.start():m.start(1)])  # not in a comment
+                                                      header.decode("utf-8", "replace")), name)
+                   for at, header in ctext.local_includes(self.source)
+                   if self.masked[at:at + 1] == b"#")  # not in a comment
 
     def _both_branches(self, cond: ctext.Conditional, name: str, sites: list[int]) -> bool:
         """A conditional with an #else where each branch declares `name`."""

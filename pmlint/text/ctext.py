@@ -261,9 +261,14 @@ def header_declares(path: str, name: str) -> bool:
 def include_names(text: bytes) -> tuple[str, ...]:
     """The names of the file's quoted #includes, as written: where they lead
     depends on how the including file is named (pmlint.pipeline.cache), not on its bytes."""
-    names = []
+    return tuple(os.fsdecode(name) for _, name in local_includes(text))
+
+
+def local_includes(text: bytes) -> list[tuple[int, bytes]]:
+    """(offset of the '#', name) of each quoted #include directive."""
+    found = []
     for m in _LOCAL_INCLUDE.finditer(text):
         line = text.rfind(b"\n", 0, m.start()) + 1
         if not text[line:m.start()].strip(b" \t"):   # '#' first on its line: a directive
-            names.append(os.fsdecode(m.group(1)))
-    return tuple(names)
+            found.append((m.start(), m.group(1)))
+    return found
