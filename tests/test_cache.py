@@ -230,4 +230,15 @@ def test_two_runs_at_once_share_a_cache(tree, tmp_path):
     assert [r.returncode for r in runs] == [1, 1], [err for _, err in outs]
     assert [out for out, _ in outs] == [expected, expected]
     assert pmlint(tree, cache, crash=".c").stdout == expected
-    assert not [p for p in cache.rglob(".tmp-*")]
+    assert not [p for p in cache.rglob("*.pmlint-tmp")]
+
+
+def test_the_code_digest_reads_every_layer_and_the_rules_checks():
+    """A change anywhere in pmlint (or in the rules' checks, beside the
+    package in a checkout) makes every cached result stale."""
+    from pmlint.pipeline.cache import code_files
+    files = [p.as_posix() for p in code_files()]
+    for wanted in ("frontend/extract.py", "kernel/kconfiglang.py", "text/ctext.py", "pipeline/cache.py",
+                   "data/effects.toml", "include/pmlint_prelude.h", "pmlint/engine.py",
+                   "rules/checks/behaviour.py", "rules/checks/registers.py", "rules/PM101.toml"):
+        assert any(f.endswith("/" + wanted) for f in files), wanted

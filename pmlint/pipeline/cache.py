@@ -66,15 +66,22 @@ def default_dir() -> str:
     return os.path.join(base, "pmlint")
 
 
+def code_files() -> list[Path]:
+    """Every file of pmlint a result depends on: the package's code, prelude
+    and data, and the rules with their checks (beside the package in a
+    checkout, inside it once installed)."""
+    import pmlint
+    found = set()
+    for top in (Path(pmlint.__file__).resolve().parent, Path(str(resources.files("pmlint.rules"))).resolve()):
+        found |= {p for p in top.rglob("*") if p.suffix in (".py", ".h", ".toml")}
+    return sorted(found)
+
+
 @lru_cache(maxsize=1)
 def code_digest() -> bytes:
     """What pmlint is: version, code, prelude, rules, and the libclang it loads."""
     h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).parent
-    files = [p for p in package.rglob("*") if p.suffix in (".py", ".h", ".toml")]
-    files += [Path(str(p)) for p in resources.files("pmlint.rules").iterdir()
-              if p.name.endswith(".toml")]
-    for p in sorted(set(files)):
+    for p in code_files():
         h.update(b"\0" + str(p.relative_to(p.parent.parent)).encode() + b"\0" + p.read_bytes())
     from pmlint.frontend import libclang_files
     for p in libclang_files():

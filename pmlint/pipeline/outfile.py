@@ -4,7 +4,8 @@ replaces a file (a fix, a baseline, the HTML report, a cache entry).
 The data goes to a temporary file beside the target, is flushed to disk,
 and is renamed over it: a reader (or a crash) sees the old file or the new
 one, never a part, and a failure leaves nothing behind. A file replaced
-keeps its permission bits; a new one gets what open() would give it.
+keeps its permission bits; a new one gets what open() would give it, but a
+cache entry (not durable) stays private to its user, as mkstemp makes it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def replace_atomically(path: str, data: bytes, before: Callable[[], None] | None
                        durable: bool = True) -> None:
     """Write data over path; before() runs just before the rename (a check
     that may raise: then nothing is written). Raises OSError. Without
-    durable, no fsync (a cache entry: losing one only costs speed)."""
+    durable, no fsync and mkstemp's private mode (a cache entry: losing one
+    only costs speed)."""
     directory, base = os.path.split(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".pmlint-tmp", dir=directory)
     try:
@@ -26,7 +28,8 @@ def replace_atomically(path: str, data: bytes, before: Callable[[], None] | None
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
-        os.chmod(tmp, _mode(path))
+        if durable:
+            os.chmod(tmp, _mode(path))
         if before is not None:
             before()
         os.replace(tmp, path)

@@ -55,9 +55,12 @@ class Run:
     def results(self, files: Iterable[str], rejected: bool = True) -> Iterator:
         """One pipeline.runner.FileResult per file, in order (with rejected,
         for the files the pre-filter rejects too)."""
+        from pmlint.pipeline import kconfigstore
         from pmlint.pipeline.cache import ResultCache
         from pmlint.pipeline.runner import analyse
         s = self.settings
+        if s.cache_dir is None:   # and no Kconfig reading kept for an earlier run's cache
+            kconfigstore.keep_in(None)
         cache = None if s.cache_dir is None else ResultCache(s.cache_dir, s.options, s.rules, s.build)
         return analyse(files, s.options, s.rules, s.jobs, s.timeout, cache, s.build,
                        s.keep_sources, rejected)
