@@ -173,5 +173,7 @@ def test_a_check_against_version_h_numbers_splits_the_range_as_kernel_version_do
     from pmlint.kernel import kranges
     source = (b"#if LINUX_VERSION_CODE >= 0x051100\n#endif\n"
               b"#if 394240 > LINUX_VERSION_CODE\n#endif\n"        # 6.4.0, mirrored
-              b"#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)\n#endif\n")
-    assert kranges.thresholds(source) == {(5, 17, 0): 1, (6, 4, 0): 3}
+              b"#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)\n#endif\n"
+              b"#if FOO_V5 <= LINUX_VERSION_CODE\n#endif\n"              # a name, not a version
+              b"#if LINUX_VERSION_CODE >= 01200000\n#endif\n")           # octal, as C reads it: 5.0.0
+    assert kranges.thresholds(source) == {(5, 17, 0): 1, (6, 4, 0): 3, (5, 0, 0): 9}

@@ -22,7 +22,7 @@ BOUND = 8
 
 _CONDITION = re.compile(rb"^[ \t]*#[ \t]*(?:if|elif)\b((?:[^\n]*\\\n)*[^\n]*)", re.M)
 _KV = rb"KERNEL_VERSION\s*\(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\)"
-_VERSION = rb"(" + _KV + rb"|0[xX][0-9a-fA-F]+|\d+)[uUlL]*"
+_VERSION = rb"(" + _KV + rb"|(?<![\w.])(?:0[xX][0-9a-fA-F]+|\d+))[uUlL]*"
 _OP = rb"\s*(>=|<=|==|!=|<|>)\s*"
 _COMPARED = re.compile(rb"LINUX_VERSION_CODE" + _OP + _VERSION + rb"|" + _VERSION + _OP
                        + rb"LINUX_VERSION_CODE|(" + _KV + rb")")
@@ -81,7 +81,7 @@ def _version(text: bytes) -> Version:
     """KERNEL_VERSION(a, b, c), or a number as version.h encodes it."""
     if text.startswith(b"KERNEL_VERSION"):
         return tuple(min(int(n), 255) for n in _NUMBERS.findall(text))
-    code = int(text, 0) if text[:2] in (b"0x", b"0X") else int(text)
+    code = int(text, 16 if text[:2] in (b"0x", b"0X") else 8 if text[:1] == b"0" else 10)
     return (code >> 16, (code >> 8) & 255, code & 255)
 
 
