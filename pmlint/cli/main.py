@@ -14,6 +14,7 @@ from pmlint.pipeline.discover import discover, files_under
 from pmlint.formatters import FORMATS, render
 from pmlint.filters import one_per_table, split_patterns, unknown_patterns
 from pmlint.kernel.kconfig import KconfigError, read_dotconfig, resolve
+from pmlint.fixes.run import FIXABLE
 from pmlint.frontend import DEFAULT_CONFIG, ParseOptions
 from pmlint.pipeline.optionscan import MAX_CONFIGURATIONS
 from pmlint.pipeline.outfile import replace_atomically
@@ -69,19 +70,20 @@ def _lint_parser() -> argparse.ArgumentParser:
                          "(default: $PMLINT_CACHE_DIR, else $XDG_CACHE_HOME/pmlint or "
                          "~/.cache/pmlint)")
     ap.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    # One mode at most: what a patch introduces, or the fixes as a diff or in place.
     patch = ap.add_mutually_exclusive_group()
     patch.add_argument("--patch", metavar="FILE",
                        help="report only what a patch introduces: a git format-patch file, an mbox "
                             "series or a unified diff ('-' reads stdin), applied in memory to --tree")
-    patch.add_argument("--git", metavar="REV_RANGE",
-                       help="report only what the commits in REV_RANGE (or one commit) introduce, "
-                            "read from the git repository of --tree")
+    patch.add_argument("--git", metavar="REV_RANGE", help=(
+        "report only what the commits in REV_RANGE (or one commit) introduce, read from the git "
+        "repository of --tree"))
+    fixes = f"the mechanical fixes of the findings reported ({', '.join(FIXABLE)})"
     patch.add_argument("--diff", action="store_true",
-                       help="print the mechanical fixes of the findings reported (PM103, PM201, "
-                            "PM202) as a unified diff for patch -p1 or git apply; nothing is written")
+                       help=f"print {fixes} as a unified diff for patch -p1 or git apply; nothing is "
+                            "written")
     patch.add_argument("--fix", action="store_true",
-                       help="make the mechanical fixes of the findings reported in place (each file "
-                            "replaced atomically)")
+                       help=f"make {fixes} in place (each file replaced atomically)")
     ap.add_argument("--tree", metavar="DIR", default=".",
                     help="for --patch and --git: the tree or repository (default: .)")
     ap.add_argument("-p", "--build-path", metavar="BUILD_DIR",

@@ -17,8 +17,9 @@ from pmlint.model import FileModel, PmTable
 _PM_GUARD = re.compile(rb"(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*)?CONFIG_PM(?:_SLEEP)?\s*\)?")
 _PM_OPTION = re.compile(rb"\bCONFIG_(?:PM|PM_SLEEP|SUSPEND|HIBERNATION|HIBERNATE_CALLBACKS)\b")
 _NULL_DEFINE = re.compile(rb"(\w+)\s+(?:NULL|\(\s*\(\s*void\s*\*\s*\)\s*0\s*\))")
-# Callbacks pm.h and pm_runtime.h declare in every configuration (as NULL or stubs when off).
-_PM_H_CALLBACK = re.compile(r"pm_(?:generic|runtime|clk)_\w+")
+# Callbacks pm.h, pm_runtime.h and pm_clock.h declare in every configuration
+# (as NULL or stubs when their option is off).
+_PM_H_CALLBACK_PREFIXES = ("pm_generic_", "pm_runtime_", "pm_clk_")
 # Functions the headers #define as NULL when a PM option is off (pm.h without
 # CONFIG_PM_SLEEP, pm_clock.h, platform_device.h): fine as a table member, but
 # code calling one does not compile with the option off, so its guard stays.
@@ -203,7 +204,7 @@ class PlannerBase:
 
     def _available(self, name: str, conv: _Conversion, removed) -> bool:
         """Whether `name` is declared before its use wherever the use is compiled."""
-        if _PM_H_CALLBACK.fullmatch(name):
+        if name.startswith(_PM_H_CALLBACK_PREFIXES):
             return True
         gone = set(removed)
         use = conv.callbacks[name]

@@ -16,13 +16,13 @@ import dataclasses
 from collections.abc import Iterable
 
 from pmlint.catalogue import Rule
-from pmlint.rules.checks.tables import COMPARES_CONFIGURATIONS
+from pmlint.rules.checks.registry import kinds
 from pmlint.frontend import ParseOptions
 
 
 def parsed_for(options: ParseOptions, rules: Iterable[Rule]) -> ParseOptions:
     """Other configurations are parsed only for the rules that compare them."""
-    if any(r.match["kind"] in COMPARES_CONFIGURATIONS for r in rules):
+    if any(kinds()[r.match["kind"]].configurations for r in rules):
         return options
     return dataclasses.replace(options, switch_off=())
 

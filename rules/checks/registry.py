@@ -3,8 +3,9 @@
 Each check is a pure function of a FileModel and the rule's [match] table;
 it yields Hits and never prints. The rule's message template is filled in
 from a Hit's fields by the engine. Where a check is registered, @check(kind,
-params=, optional=, fields=, reads=) says what its [match] takes and which
-fields its Hits carry: the catalogue holds every rule to that when it loads.
+params=, optional=, fields=, reads=, configurations=) says what its [match]
+takes, which fields its Hits carry and what it needs parsed: the catalogue
+holds every rule to that when it loads.
 """
 from __future__ import annotations
 
@@ -44,18 +45,23 @@ class Kind:
     # only those are read (pmlint.text.bodytext.attach), so a run pays for bodies
     # only where a selected rule may judge them.
     reads: Reads | None = None
+    # Whether it reads FileModel.configurations: without such a check
+    # selected, a file is parsed in one configuration only.
+    configurations: bool = False
 
 
 KINDS: dict[str, Kind] = {}
 
 
 def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = (),
-          fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None):
+          fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None,
+          configurations: bool = False):
     """Register a match kind (see Kind); `fields` is a function of the match
     where what the Hits carry depends on it."""
     def register(fn: Check) -> Check:
         given = fields if callable(fields) else (lambda match, names=tuple(fields): names)
-        KINDS[kind] = Kind(kind, fn, frozenset(params), frozenset(optional), given, reads)
+        KINDS[kind] = Kind(kind, fn, frozenset(params), frozenset(optional), given, reads,
+                           configurations)
         return fn
     return register
 

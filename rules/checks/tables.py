@@ -214,10 +214,6 @@ def _condition(holds: list[tuple[str, ...]], every: list[tuple[str, ...]]) -> st
 
 # -- configuration guards (PM204-PM206) ----------------------------------
 
-# Checks that read FileModel.configurations: without them selected, a file
-# need not be parsed in more than one configuration.
-COMPARES_CONFIGURATIONS = frozenset({"redundant-guard", "config-mismatch"})
-
 def _written(condition: str) -> str:
     """An #if line without its trailing comment."""
     return re.sub(r"\s*/[*/].*$", "", condition)
@@ -241,7 +237,7 @@ def _kept_referenced(model: FileModel, new: set, old: set, table_macros: re.Patt
 
 
 @check("redundant-guard", params=("new", "old", "table_macros", "guard"),
-       fields=("subject", "macros", "them", "advice"))
+       fields=("subject", "macros", "them", "advice"), configurations=True)
 def redundant_guard(model: FileModel, match: dict) -> Iterator[Hit]:
     """__maybe_unused on, or an #if matching `guard` around, callbacks that only
     `new` macros reference, which they do in every configuration.
@@ -282,7 +278,8 @@ def redundant_guard(model: FileModel, match: dict) -> Iterator[Hit]:
 @check("config-mismatch", params=("unused", "undefined"),
        # A Hit carries `off` and the keys of the table for its problem: a
        # message may name those both tables have.
-       fields=lambda match: ("off", *(set(match["unused"]) & set(match["undefined"]))))
+       fields=lambda match: ("off", *(set(match["unused"]) & set(match["undefined"]))),
+       configurations=True)
 def config_mismatch(model: FileModel, match: dict) -> Iterator[Hit]:
     """With an option switched off, a static function the configuration given
     uses is defined but unused (not __maybe_unused), or a name it defines is
