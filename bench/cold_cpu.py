@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """CPU of a cold whole-tree run of two pmlint checkouts, measured in one run.
 
-Usage: python bench/cold_cpu.py TREE BEFORE AFTER [--runs N]
+Usage: python bench/cold_cpu.py TREE BEFORE AFTER [--runs N] [--after-options=OPTS]
 
 BEFORE and AFTER are checkouts, each with its own .venv (pmlint installed
 into it from that checkout). Each run is `pmlint --no-cache --format json
 --exit-zero .` at the top of TREE; the two alternate (before, after,
 before, ...) so that a machine's load affects both alike. The CPU of a run
 is the user+system time of pmlint and every process it starts (rusage of
-the children). Prints each run, then the medians and after/before.
+the children). --after-options adds options to AFTER's runs only (for
+example --no-vary-options, to leave out what a feature BEFORE lacks
+costs). Prints each run, then the medians and after/before.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ def main() -> int:
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--after-options", default="", metavar="OPTS",
+                    help="options for AFTER's runs only, blank-separated")
     args = ap.parse_args()
     # The page cache warm for both: every .c and .h file read once.
     subprocess.run(["grep", "-rl", "--include=*.c", "--include=*.h", "dev_pm_ops", "."],
@@ -47,7 +51,8 @@ def main() -> int:
     cpu: dict[str, list[float]] = {"before": [], "after": []}
     for i in range(args.runs):
         for name in ("before", "after"):
-            seconds, wall, size = _run(getattr(args, name), args.tree)
+            extra = tuple(args.after_options.split()) if name == "after" else ()
+            seconds, wall, size = _run(getattr(args, name), args.tree, extra)
             cpu[name].append(seconds)
             print(f"run {i + 1} {name}: {seconds:.1f} s CPU, {wall:.1f} s wall, {size} bytes of JSON",
                   flush=True)
