@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """CPU of a cold whole-tree run of two pmlint checkouts, measured in one run.
 
-Usage: python bench/cold_cpu.py TREE BEFORE AFTER [--runs N] [--after-options=OPTS]
+Usage: python bench/cold_cpu.py TREE BEFORE AFTER [--runs N] [--before-options=OPTS]
+       [--after-options=OPTS]
 
 BEFORE and AFTER are checkouts, each with its own .venv (pmlint installed
 into it from that checkout). Each run is `pmlint --no-cache --format json
 --exit-zero .` at the top of TREE; the two alternate (before, after,
 before, ...) so that a machine's load affects both alike. The CPU of a run
 is the user+system time of pmlint and every process it starts (rusage of
-the children). --after-options adds options to AFTER's runs only (for
-example --no-vary-options, to leave out what a feature BEFORE lacks
-costs). Prints each run, then the medians and after/before.
+the children). --before-options and --after-options add options to one
+side's runs only: --after-options=--no-vary-options leaves out what a
+feature BEFORE lacks costs; one checkout as both, with
+--before-options="--ignore PM1,PM5", measures what the behaviour rules'
+bodies cost. Prints each run, then the medians and after/before.
 """
 from __future__ import annotations
 
@@ -42,8 +45,9 @@ def main() -> int:
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--after-options", default="", metavar="OPTS",
-                    help="options for AFTER's runs only, blank-separated")
+    for side in ("before", "after"):
+        ap.add_argument(f"--{side}-options", default="", metavar="OPTS",
+                        help=f"options for {side.upper()}'s runs only, blank-separated")
     args = ap.parse_args()
     # The page cache warm for both: every .c and .h file read once.
     subprocess.run(["grep", "-rl", "--include=*.c", "--include=*.h", "dev_pm_ops", "."],
@@ -51,7 +55,7 @@ def main() -> int:
     cpu: dict[str, list[float]] = {"before": [], "after": []}
     for i in range(args.runs):
         for name in ("before", "after"):
-            extra = tuple(args.after_options.split()) if name == "after" else ()
+            extra = tuple(getattr(args, f"{name}_options").split())
             seconds, wall, size = _run(getattr(args, name), args.tree, extra)
             cpu[name].append(seconds)
             print(f"run {i + 1} {name}: {seconds:.1f} s CPU, {wall:.1f} s wall, {size} bytes of JSON",
