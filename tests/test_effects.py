@@ -207,13 +207,21 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
 ])
 def test_stores_through_pointers_are_read(text, stores):
     from pmlint.text import storetext
-    assert [(t, p) for t, p, _, _ in storetext.stores_in(text, 0, len(text))] == stores
+    assert [(t, p) for t, p, _, _, _ in storetext.stores_in(text, 0, len(text))] == stores
 
 
 def test_a_store_of_a_read_names_the_call():
     from pmlint.text import storetext
     text = b"p->saved[i++] = __raw_readl(p->base + 4); p->a = (u32) readl(x); p->b |= readl(y); p->c = d;"
-    assert [v for _, _, v, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
+    assert [v for _, _, v, _, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
+
+
+def test_a_plain_store_keeps_what_it_writes():
+    from pmlint.text import storetext
+    text = (b"p->a = val; p->b |= v; for (p->i = 0; p->i < n; p->i++) f(p->c = g(x, y), z);"
+            b" p->d = (u16)(v >> 5) ;")
+    assert [e for _, _, _, e, _ in storetext.stores_in(text, 0, len(text))] == [
+        "val", "", "0", "g(x, y)", "(u16)(v >> 5)"]
 
 
 @pytest.mark.parametrize("text, origins", [
