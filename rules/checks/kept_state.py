@@ -69,23 +69,29 @@ def _writes(body: Body, vocab, skip) -> list[Call]:
 
 
 def _names(text: str, what: str) -> bool:
-    """`what` (blanks folded) occurs in `text` as a whole expression, not
-    as part of a longer name or member (`val` in `val >> 5`, not in
-    `p->val` or `interval`)."""
+    """`what` (blanks folded) occurs in `text` as a whole value: not as part
+    of a longer name or member, nor as what a member or an element is taken
+    of (`val` in `val >> 5`, not in `p->val`, `interval`, `val->len` or
+    `val[i]`)."""
     what = "".join(what.split())
-    return re.search(rf"(?<![\w.>]){re.escape(what)}(?!\w)", "".join(text.split())) is not None
+    return re.search(rf"(?<![\w.>]){re.escape(what)}(?![\w\[.]|->)", "".join(text.split())) is not None
 
 
 def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
     """The members any function of the file writes to the device as a
-    value: in a register write's arguments (`writel(p->m, ...)`) or stored
-    through device memory (`regs->ctrl = p->m`)."""
+    value, directly or through a variable it assigns from them: in a
+    register write's arguments (`writel(p->m, ...)`, `val = p->m | on;
+    regmap_write(map, REG, val)`) or stored through device memory
+    (`regs->ctrl = p->m`)."""
     out: set[str] = set()
     for body in reach.bodies(model).values():
         texts = [c.args for c in _writes(body, vocab, skip)]
         texts += [s.expr for s in body.pointer_stores if device.intersection(s.pointers)]
         for text in texts:
             out.update(re.findall(r"(?:->|\.)\s*(\w+)", text))
+            for a in body.assigns:
+                if _names(text, a.name):
+                    out.update(re.findall(r"(?:->|\.)\s*(\w+)", a.expr))
     return out
 
 
@@ -99,7 +105,9 @@ def _carriers(body: Body, value: str) -> list[str]:
     while grew:
         grew = False
         for a in body.assigns:
-            if a.name not in out and any(_names(a.expr, c) for c in out):
+            # Not an update of itself (`p = p + n`): a cursor, not a value of V.
+            if (a.name not in out and not _names(a.expr, a.name)
+                    and any(_names(a.expr, c) for c in out)):
                 out.append(a.name)
                 grew = True
     return out
@@ -107,15 +115,20 @@ def _carriers(body: Body, value: str) -> list[str]:
 
 def _kept(body: Body, vocab, skip, device) -> Iterator[tuple[Call, str, Store, str]]:
     """(write, what it writes, store, member) where the body writes a value
-    to the device and keeps the same value in a member of the driver's data."""
+    to the device and keeps the same value in a member of the driver's data:
+    the object the write reaches the device through (`data->client`,
+    `priv->base`), a member of its own, not an element (`log[i]`: a record,
+    not a setting)."""
     writes = _writes(body, vocab, skip)
     for s in body.pointer_stores:
         member = _MEMBER.search(s.target)
-        if (not s.expr or not member or device.intersection(s.pointers)
+        if (not s.expr or not member or "[" in s.target or device.intersection(s.pointers)
                 or not _VARIABLE.search(s.expr)):
             continue
         carriers = _carriers(body, s.expr)
-        written = next(((c, v) for c in writes for v in carriers if _names(c.args, v)), None)
+        handle = re.compile(rf"(?<![\w.>]){re.escape(s.pointers[0])}(?!\w)")
+        written = next(((c, v) for c in writes if handle.search(c.args)
+                        for v in carriers if _names(c.args, v)), None)
         if written is not None:
             yield written[0], written[1], s, member.group(1)
 
