@@ -268,3 +268,17 @@ static const struct dev_pm_ops t = { .freeze = f };
     got = effects.of_callback(model, "f", Location("t.c", 13, 1), effects.vocabulary())
     assert got.verdict == "quiesces"
     assert [(e.api, e.cls.name, e.call.line) for e in got.net("down")] == [("p->regs->ctrl", "mmio", 10)]
+
+
+def test_plain_assignments_to_variables_are_read():
+    from pmlint.text import storetext
+    text = b"u8 regval = (val & m) >> 5; p->a = x; if (a == b || c <= d) n = f(x, y); n |= 3; s.t = 1;"
+    assert [(n, e) for n, e, _ in storetext.assignments_in(text, 0, len(text))] == [
+        ("regval", "(val & m) >> 5"), ("n", "f(x, y)")]
+
+
+def test_functions_set_as_initializer_members_are_found():
+    from pmlint.text import members
+    text = b"static const struct iio_info i = { .read_raw = foo_read, .write_raw = &foo_write }; x.y = foo_read;"
+    assert [(m, f) for m, f, _ in members.function_members(text, ["foo_read", "foo_write"])] == [
+        ("read_raw", "foo_read"), ("write_raw", "foo_write")]
