@@ -140,7 +140,7 @@ def _entry(model: FileModel, root: str) -> Note:
     if entry is not None:
         return Note(model.path, entry.location.line, entry.location.column,
                     f"{root}() is set as .{entry.member}: called at run time, "
-                    "after probe, neither by probe nor by a PM callback")
+                    "and neither probe nor a PM callback reaches it")
     fn = next(f for f in model.functions if f.name == root)
     return Note(model.path, fn.location.line, fn.location.column,
                 f"nothing of the file calls {root}(), nor do probe or a PM callback reach it: "
@@ -158,33 +158,36 @@ def _reads(model: FileModel, match: dict) -> list[str]:
 @check("kept-not-restored", params=("buses", "not_writes"), optional=("vocabulary",),
        fields=("present", "member", "writer"), reads=_reads)
 def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
+    tables = list(_candidates(model, match))
+    if not tables:
+        return
     vocab = vocabulary(match)
     skip = tuple(match["not_writes"])
-    for table, down in _candidates(model, match):
-        device = device_pointers(model, vocab)
-        read = reach.bodies(model)
-        rewritten = _rewritten(model, vocab, skip, device)
-        found: dict[str, tuple] = {}
-        for fn, chain in sorted(reach.run_time(model).items(), key=lambda item: read[item[0]].first):
-            for write, value, store, member in _kept(read[fn], vocab, skip, device):
-                if member not in rewritten:
-                    found.setdefault(member, (write, value, store, chain))
-        if not found:
-            continue
-        member, (write, value, store, chain) = next(iter(found.items()))
-        where = reach.chain_text(chain)
-        notes = (
-            Note(model.path, write.line, write.column,
-                 f"{where} calls {write.name}() with {value}"
-                 + ("" if value == store.expr else f", from {store.expr}") + ": the device is set at run time"),
-            Note(model.path, store.line, store.column,
-                 f"{where} keeps {store.expr} in {store.target}; nothing of the file writes "
-                 f"{member} to the device again"),
-            _entry(model, chain[0]),
-            Note(model.path, table.location.line, table.location.column,
-                 f"'{table.name}' has no .restore, .restore_early or .restore_noirq: "
-                 "PMSG_RESTORE calls nothing of this driver"),
-        )
+    device = device_pointers(model, vocab)
+    read = reach.bodies(model)
+    rewritten = _rewritten(model, vocab, skip, device)
+    found: dict[str, tuple] = {}
+    for fn, chain in sorted(reach.run_time(model).items(), key=lambda item: read[item[0]].first):
+        for write, value, store, member in _kept(read[fn], vocab, skip, device):
+            if member not in rewritten:
+                found.setdefault(member, (write, value, store, chain))
+    if not found:
+        return
+    member, (write, value, store, chain) = next(iter(found.items()))
+    where = reach.chain_text(chain)
+    evidence = (
+        Note(model.path, write.line, write.column,
+             f"{where} calls {write.name}() with {value}"
+             + ("" if value == store.expr else f", from {store.expr}") + ": the device is set at run time"),
+        Note(model.path, store.line, store.column,
+             f"{where} keeps {store.expr} in {store.target}; nothing of the file writes "
+             f"{member} to the device again"),
+        _entry(model, chain[0]),
+    )
+    for table, down in tables:
+        missing = Note(model.path, table.location.line, table.location.column,
+                       f"'{table.name}' has no .restore, .restore_early or .restore_noirq: "
+                       "PMSG_RESTORE calls nothing of this driver")
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(down), "member": store.target, "writer": f"{chain[-1]}()"},
-            notes=notes, items=tuple(f"{m} in {table.name}" for m in found))
+            notes=evidence + (missing,), items=tuple(f"{m} in {table.name}" for m in found))
