@@ -100,6 +100,16 @@ class Store:
     column: int
     pointers: tuple[str, ...]    # the name of each pointer it goes through ("lcd"; "priv", "regs")
     value: str = ""              # the call whose result a plain store writes ("readl"), or ""
+    expr: str = ""               # what a plain store writes, as written ("val"), or ""
+
+
+@dataclass(frozen=True)
+class Assign:
+    """A plain assignment to a variable: `regval = val >> 5;` (pmlint.text.storetext)."""
+
+    name: str
+    line: int
+    expr: str        # what it assigns, as written
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,16 @@ class PointerOrigin:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A function of the file set as a member of an initializer:
+    `.write_raw = bh1750_write_raw` (pmlint.text.members)."""
+
+    member: str
+    function: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class Body:
     """What a function's body, as the file writes it, does (pmlint.text.bodytext)."""
 
@@ -125,6 +145,7 @@ class Body:
     returns_error: bool = False  # returns a negative error constant somewhere
     guarded: bool = False    # opens by returning when a member says so: if (!priv->on) return 0;
     pointer_stores: tuple[Store, ...] = ()   # its stores through a pointer (`->`), in order
+    assigns: tuple[Assign, ...] = ()         # its plain assignments to variables, in order
 
 
 @dataclass(frozen=True)
@@ -270,6 +291,9 @@ class FileModel:
     # Where the pointers the bodies read store through get their values
     # (pmlint.text.storetext); read with the bodies.
     pointers: tuple[PointerOrigin, ...] = ()
+    # Where the file sets the functions whose bodies were read as members
+    # of an initializer, in the order written; read with the bodies.
+    entries: tuple[Entry, ...] = ()
     # The CONFIG_ options the #ifs around the file's PM-core callers name,
     # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
     # `sequences` are the callers in that setting, and `variants` every other

@@ -207,13 +207,21 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
 ])
 def test_stores_through_pointers_are_read(text, stores):
     from pmlint.text import storetext
-    assert [(t, p) for t, p, _, _ in storetext.stores_in(text, 0, len(text))] == stores
+    assert [(t, p) for t, p, _, _, _ in storetext.stores_in(text, 0, len(text))] == stores
 
 
 def test_a_store_of_a_read_names_the_call():
     from pmlint.text import storetext
     text = b"p->saved[i++] = __raw_readl(p->base + 4); p->a = (u32) readl(x); p->b |= readl(y); p->c = d;"
-    assert [v for _, _, v, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
+    assert [v for _, _, v, _, _ in storetext.stores_in(text, 0, len(text))] == ["__raw_readl", "readl", "", ""]
+
+
+def test_a_plain_store_keeps_what_it_writes():
+    from pmlint.text import storetext
+    text = (b"p->a = val; p->b |= v; for (p->i = 0; p->i < n; p->i++) f(p->c = g(x, y), z);"
+            b" p->d = (u16)(v >> 5) ;")
+    assert [e for _, _, _, e, _ in storetext.stores_in(text, 0, len(text))] == [
+        "val", "", "0", "g(x, y)", "(u16)(v >> 5)"]
 
 
 @pytest.mark.parametrize("text, origins", [
@@ -260,3 +268,17 @@ static const struct dev_pm_ops t = { .freeze = f };
     got = effects.of_callback(model, "f", Location("t.c", 13, 1), effects.vocabulary())
     assert got.verdict == "quiesces"
     assert [(e.api, e.cls.name, e.call.line) for e in got.net("down")] == [("p->regs->ctrl", "mmio", 10)]
+
+
+def test_plain_assignments_to_variables_are_read():
+    from pmlint.text import storetext
+    text = b"u8 regval = (val & m) >> 5; p->a = x; if (a == b || c <= d) n = f(x, y); n |= 3; s.t = 1;"
+    assert [(n, e) for n, e, _ in storetext.assignments_in(text, 0, len(text))] == [
+        ("regval", "(val & m) >> 5"), ("n", "f(x, y)")]
+
+
+def test_functions_set_as_initializer_members_are_found():
+    from pmlint.text import members
+    text = b"static const struct iio_info i = { .read_raw = foo_read, .write_raw = &foo_write }; x.y = foo_read;"
+    assert [(m, f) for m, f, _ in members.function_members(text, ["foo_read", "foo_write"])] == [
+        ("read_raw", "foo_read"), ("write_raw", "foo_write")]

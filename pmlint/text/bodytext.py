@@ -14,8 +14,8 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from pmlint.text import ctext, storetext
-from pmlint.model import Body, Call, FileModel, Store
+from pmlint.text import ctext, members, storetext
+from pmlint.model import Assign, Body, Call, Entry, FileModel, Location, Store
 
 # A call: a name, an opening parenthesis. (A leading \b, not a look-behind
 # or an optional `->`, keeps the search fast.)
@@ -72,9 +72,13 @@ def attach(model: FileModel, source: bytes, roots: Iterable[str]) -> FileModel:
             todo.extend(c.name for c in body.calls if not c.indirect)
     through = {p for name in seen if functions[name].body is not None
                for s in functions[name].body.pointer_stores for p in s.pointers}
+    read = sorted(name for name in seen if functions[name].body is not None)
+    entries = tuple(Entry(member, fn, Location(model.path, *reader.line_col(at)))
+                    for member, fn, at in members.function_members(reader.masked, read))
     return dataclasses.replace(model, functions=tuple(functions[f.name] for f in model.functions),
                                called=reader.called(),
-                               pointers=storetext.origins(reader.masked, through))
+                               pointers=storetext.origins(reader.masked, through),
+                               entries=entries)
 
 
 class BodyReader:
@@ -89,7 +93,7 @@ class BodyReader:
         self.masked = _DIRECTIVE_LINE.sub(lambda m: ctext.blank(m.group()), masked)
         self._newlines: list[int] | None = None
 
-    def _line_col(self, at: int, base: tuple[int, int] | None = None) -> tuple[int, int]:
+    def line_col(self, at: int, base: tuple[int, int] | None = None) -> tuple[int, int]:
         """Line and column of an offset: counted on from (offset, line) `base`
         before it (calls in one body), else from the file's newline offsets,
         found once (bodies are read in any order)."""
@@ -131,24 +135,30 @@ class BodyReader:
         if close < 0:
             return None
         calls = []
-        first = self._line_col(brace)[0]
+        first = self.line_col(brace)[0]
         base = (brace, first)
         for name, indirect, args, at in self._calls_in(self.masked, brace, close):
-            line, column = self._line_col(at, base)
+            line, column = self.line_col(at, base)
             base = (at, line)
             calls.extend(self._expand(name, indirect, args, line, column, "", 0))
-        last = self._line_col(close, base)[0]
+        last = self.line_col(close, base)[0]
         stores = []
         base = (brace, first)
-        for target, pointers, value, at in storetext.stores_in(self.masked, brace, close):
-            line, column = self._line_col(at, base)
+        for target, pointers, value, expr, at in storetext.stores_in(self.masked, brace, close):
+            line, column = self.line_col(at, base)
             base = (at, line)
-            stores.append(Store(target, line, column, pointers, value))
+            stores.append(Store(target, line, column, pointers, value, expr))
+        assigns = []
+        base = (brace, first)
+        for name, expr, at in storetext.assignments_in(self.masked, brace, close):
+            line, _ = self.line_col(at, base)
+            base = (at, line)
+            assigns.append(Assign(name, line, expr))
         text = self.masked[brace:close + 1]
         return Body(tuple(calls), first, last,
                     stores=_STORE.search(text) is not None,
                     returns_error=_ERROR_RETURN.search(text) is not None,
-                    guarded=_guarded(text), pointer_stores=tuple(stores))
+                    guarded=_guarded(text), pointer_stores=tuple(stores), assigns=tuple(assigns))
 
     def called(self) -> tuple[str, ...]:
         """Every name the file's code calls directly, outside directives, sorted."""

@@ -30,20 +30,56 @@ _VOID = re.compile(rb"\(\s*(?:const\s+)?void\b")
 _CAST = rb"(?:\(\s*(?:\w+\s+)*\w+\s*\*+\s*\)\s*)"
 # A plain store's value when it is a call's result, cast or not: `= readl(`.
 _VALUE = re.compile(rb"\s*(?:\(\s*(?:\w+\s+)*\w+\s*\**\s*\)\s*)?([A-Za-z_]\w*)\s*\(")
+_EXPR_SHOWN = 120   # characters of a plain store's value kept, as of a call's arguments
 
 
 def stores_in(text: bytes, start: int, end: int):
-    """(target, pointer names, value, offset) of each store through `->` in
-    text[start:end]; value is the name of the call whose result a plain
-    store writes (`p->saved = readl(...)`), or ""."""
+    """(target, pointer names, value, expression, offset) of each store
+    through `->` in text[start:end]; value is the name of the call whose
+    result a plain store writes (`p->saved = readl(...)`), or ""; expression
+    what a plain store writes, as written, blanks folded (`val`,
+    `readl(base + CTRL)`), or "" for a compound one (`|=`)."""
     for m in _STORE.finditer(text, start, end):
         target = m.group(1)
         if b"->" not in target:
             continue
         pointers = tuple(s.group(1).decode() for s in _SEGMENT.finditer(target) if s.group(2) == b"->")
-        value = None if m.group(2) else _VALUE.match(text, m.end(), end)
+        plain = not m.group(2)
+        value = _VALUE.match(text, m.end(), end) if plain else None
         yield (b"".join(target.split()).decode(), pointers,
-               value.group(1).decode() if value else "", m.start(1))
+               value.group(1).decode() if value else "",
+               _expression(text, m.end(), end) if plain else "", m.start(1))
+
+
+# A plain assignment to a variable: `regval = ...;`, `u8 regval = ...;`
+# (not `==`, `<=`, a compound one or a member: the store's own pattern).
+_ASSIGN = re.compile(rb"\b([A-Za-z_]\w*)\s*=(?!=)")
+
+
+def assignments_in(text: bytes, start: int, end: int):
+    """(variable, expression, offset) of each plain assignment to a
+    variable in text[start:end], the expression as stores_in gives it."""
+    for m in _ASSIGN.finditer(text, start, end):
+        before = text[max(start, m.start() - 2):m.start()].rstrip()
+        if before.endswith((b".", b"->")):
+            continue
+        yield m.group(1).decode(), _expression(text, m.end(), end), m.start(1)
+
+
+def _expression(text: bytes, start: int, end: int) -> str:
+    """The value a plain store writes: up to its `;` (or the `,` or `)` that
+    ends it in a for header or a call), brackets matched."""
+    depth, stop = 0, min(end, start + 4 * _EXPR_SHOWN)
+    for i in range(start, stop):
+        c = text[i:i + 1]
+        if c in b"([{":
+            depth += 1
+        elif c in b")]}" and depth:
+            depth -= 1
+        elif not depth and c in b";,)]}":
+            stop = i
+            break
+    return b" ".join(text[start:stop].split())[:_EXPR_SHOWN].decode("utf-8", "replace")
 
 
 def _volatile_structs(text: bytes) -> frozenset[bytes]:

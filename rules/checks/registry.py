@@ -68,10 +68,20 @@ def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = ()
 
 def kinds() -> dict[str, Kind]:
     """Every match kind: each module of checks registers its own when imported."""
-    from pmlint.rules.checks import behaviour, saved_state, tables  # noqa: F401  (they import this module)
+    from pmlint.rules.checks import behaviour, kept_state, saved_state, tables  # noqa: F401  (they import this module)
     return KINDS
 
 
 def judged_tables(model: FileModel):
     """Tables the rules may judge: defined, and parsed without errors."""
     return [t for t in model.tables if t.defined and t.complete]
+
+
+def table_buses(model: FileModel) -> dict[str, set[str]]:
+    """Table name -> the types of the file's driver objects whose `.pm` it is."""
+    on: dict[str, set[str]] = {}
+    for drv in model.drivers:
+        for slot in drv.slots:
+            if slot.name.rpartition(".")[2] == "pm":
+                on.setdefault(slot.callback, set()).add(drv.type)
+    return on

@@ -22,11 +22,11 @@ and the rule's [match] table.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
-from pmlint.rules.checks.registry import Hit, check, judged_tables
+from pmlint.rules.checks import reach
+from pmlint.rules.checks.registry import Hit, check, judged_tables, table_buses
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.kernel.effects import first_arg_end
 from pmlint.model import Body, Call, FileModel, Note, PmTable
@@ -45,7 +45,7 @@ def _hibernation_members() -> tuple[str, ...]:
 
 def _reach(model: FileModel, callback: str):
     """(function, body, chain) of the callback and of the file's functions it calls."""
-    bodies = {f.name: f.body for f in model.functions if f.body is not None}
+    bodies = reach.bodies(model)
     todo, seen = [(callback, (callback,))], set()
     while todo:
         fn, chain = todo.pop(0)
@@ -108,11 +108,7 @@ def _candidates(model: FileModel, match: dict):
     """(table, suspend-side, resume-side members) of the tables with both,
     no hibernation member at any phase (set or written NULL), attached only
     to drivers of `buses`."""
-    on: dict[str, set[str]] = {}
-    for drv in model.drivers:
-        for slot in drv.slots:
-            if slot.name.rpartition(".")[2] == "pm":
-                on.setdefault(slot.callback, set()).add(drv.type)
+    on = table_buses(model)
     hibernation = _hibernation_members()
     for table in judged_tables(model):
         have = table.slot_map
@@ -128,35 +124,17 @@ def _callbacks(table: PmTable, members) -> list[str]:
     return [table.slot_map[m] for m in members]
 
 
-def _closure(bodies: dict[str, Body], roots) -> dict[str, tuple[str, ...]]:
-    """Every function of the file reached from `roots` -> the shortest chain to it."""
-    out: dict[str, tuple[str, ...]] = {}
-    todo = deque((r, (r,)) for r in roots)
-    while todo:
-        fn, chain = todo.popleft()
-        if fn in out or fn not in bodies:
-            continue
-        out[fn] = chain
-        todo.extend((c.name, chain + (c.name,)) for c in bodies[fn].calls if not c.indirect)
-    return out
-
-
 def _set_at_run_time(model: FileModel, vocab, saved) -> dict[str, list[tuple[Call, tuple[str, ...], str]]]:
     """Saved member -> its writes at run time, the first of each register:
     (call, the chain to it, the register). Run time is a function that
     neither the driver's probe nor a PM callback reaches (an ioctl, an
     irq_chip or uart_ops callback, a work item, an exported helper), and
     what it calls; chains start where nothing of the file calls."""
-    bodies = {f.name: f.body for f in model.functions if f.body is not None}
-    pm = _closure(bodies, [s.callback for o in (*model.tables, *model.drivers) for s in o.slots])
-    probe = _closure(bodies, [d.probe for d in model.drivers if d.probe])
-    others = [f for f in bodies if f not in pm and f not in probe]
-    called = {c.name for b in bodies.values() for c in b.calls if not c.indirect}
-    run = _closure(bodies, [f for f in others if f not in called])
-    run.update((f, chain) for f, chain in _closure(bodies, others).items() if f not in run)
+    read = reach.bodies(model)
+    run = reach.run_time(model)
     out: dict[str, list[tuple[Call, tuple[str, ...], str]]] = {}
-    for fn, chain in sorted(run.items(), key=lambda item: bodies[item[0]].first):
-        for c in bodies[fn].calls:
+    for fn, chain in sorted(run.items(), key=lambda item: read[item[0]].first):
+        for c in read[fn].calls:
             cls = vocab.kind(c.name, c.args, "up")[1]
             if c.indirect or cls is None or cls.name != "registers":
                 continue
@@ -185,10 +163,6 @@ def _distinct(writes):
     return [w for w in writes if not (w[1] in seen or seen.add(w[1]))]
 
 
-def _chain(chain) -> str:
-    return " -> ".join(f"{n}()" for n in chain)
-
-
 @check("saved-not-restored", params=("buses",), optional=("vocabulary",),
        fields=("present", "fields", "s", "writer", "saver"), reads=_reads)
 def saved_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
@@ -213,14 +187,14 @@ def saved_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
             continue
         members = list(dict.fromkeys(m for m, _, _ in back))
         notes = [Note(model.path, call.line, call.column,
-                      f"{_chain(chain)} calls {call.name}() with {member}: written back on resume only")
+                      f"{reach.chain_text(chain)} calls {call.name}() with {member}: written back on resume only")
                  for member, call, chain in back[:3]]
         line, column, _ = saved[members[0]]
-        notes.append(Note(model.path, line, column, f"{_chain(where[members[0]])} saves {members[0]} from the device"))
+        notes.append(Note(model.path, line, column, f"{reach.chain_text(where[members[0]])} saves {members[0]} from the device"))
         writes = sorted({w[1:] + (w[0].line, w[0].column) for m in members for w in run[m]},
                         key=lambda w: (w[2], w[3]))
         notes.extend(Note(model.path, line, column,
-                          f"{_chain(chain)} writes {name} at run time, not from probe or a PM callback: "
+                          f"{reach.chain_text(chain)} writes {name} at run time, not from probe or a PM callback: "
                           "the boot kernel's probe does not set it so")
                      for chain, name, line, column in _distinct(writes)[:3])
         yield Hit(table.location, table.name, {

@@ -1,0 +1,193 @@
+"""Match kind "kept-not-restored": a setting written to the device at run
+time and kept in the driver's data, and no restore-side callback to write
+it again after hibernation.
+
+bh1750's shape: `bh1750_change_int_time()`, reached from `.write_raw`,
+writes the measurement time to the device (`i2c_smbus_write_byte(...,
+val >> 5)`) and keeps it (`data->mtreg = val`); its table sets a suspend
+side and no restore at any phase. Hibernation powers the machine off; the
+boot kernel's probe programs the default and then the image's kernel gets
+control back, and on PMSG_RESTORE the PM core calls the table's restore
+members only (drivers/base/power/main.c, pm_op(); the platform, i2c, spi
+and amba glue add nothing when the driver has a table, PCI only its config
+space). So the device runs at the default while the driver goes on from
+the value it kept.
+
+Kept narrow: the value stored (`V` in `p->m = V`) must be one the same
+function passes to a register write, the function must be reached at run
+time (pmlint.rules.checks.reach: not from probe alone, not from a PM
+callback alone), and no function of the file may write the member itself
+to the device (`write(p->m)`): a setting written again from its member on
+each use, or by any path, survives. Like the other checks: a pure
+function of a FileModel and the rule's [match] table.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+
+from pmlint.kernel import pmcore
+from pmlint.kernel.effects import device_pointers
+from pmlint.model import Body, Call, FileModel, Note, PmTable, Store
+from pmlint.rules.checks import reach
+from pmlint.rules.checks.behaviour import vocabulary
+from pmlint.rules.checks.registry import Hit, check, judged_tables, table_buses
+
+_DOWN = ("suspend", "freeze", "poweroff")
+# A value that can differ from call to call: it names a variable (`val`,
+# `usec / info->step`), not only constants (`MODE_A`, `0x10`, `true`).
+_VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
+
+
+def _candidates(model: FileModel, match: dict) -> Iterator[tuple[PmTable, list[str]]]:
+    """(table, its suspend-side members) of the tables with a suspend,
+    freeze or poweroff side, no restore side and no .complete, attached only
+    to drivers of `buses`."""
+    on = table_buses(model)
+    for table in judged_tables(model):
+        have = table.slot_map
+        down = [m for side in _DOWN for m in pmcore.members(side) if m in have]
+        buses = on.get(table.name, set())
+        if (down and buses and buses <= set(match["buses"]) and "complete" not in have
+                and not any(m in have for m in pmcore.members("restore"))):
+            yield table, down
+
+
+def _writes(body: Body, vocab, skip) -> list[Call]:
+    """The register writes of a body (the vocabulary's `registers` class, up
+    direction), less the calls `skip` names (globs)."""
+    out = []
+    for c in body.calls:
+        cls = vocab.kind(c.name, c.args, "up")[1]
+        if (not c.indirect and cls is not None and cls.name == "registers"
+                and not any(fnmatch.fnmatchcase(c.name, g) for g in skip)):
+            out.append(c)
+    return out
+
+
+def _names(text: str, what: str) -> bool:
+    """`what` (blanks folded) occurs in `text` as a whole value: not as part
+    of a longer name or member, nor as what a member or an element is taken
+    of (`val` in `val >> 5`, not in `p->val`, `interval`, `val->len` or
+    `val[i]`)."""
+    what = "".join(what.split())
+    return re.search(rf"(?<![\w.>]){re.escape(what)}(?![\w\[.]|->)", "".join(text.split())) is not None
+
+
+def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
+    """The members any function of the file writes to the device as a
+    value, directly or through a variable it assigns from them: in a
+    register write's arguments (`writel(p->m, ...)`, `val = p->m | on;
+    regmap_write(map, REG, val)`) or stored through device memory
+    (`regs->ctrl = p->m`)."""
+    out: set[str] = set()
+    for body in reach.bodies(model).values():
+        texts = [c.args for c in _writes(body, vocab, skip)]
+        texts += [s.expr for s in body.pointer_stores if device.intersection(s.pointers)]
+        for text in texts:
+            out.update(re.findall(r"(?:->|\.)\s*(\w+)", text))
+            for a in body.assigns:
+                if _names(text, a.name):
+                    out.update(re.findall(r"(?:->|\.)\s*(\w+)", a.expr))
+    return out
+
+
+def _carriers(body: Body, value: str) -> list[str]:
+    """`value` and, when it is a variable, the variables the body assigns
+    from it, directly or not (`regval = (val & mask) >> 5`)."""
+    out = [value]
+    if not _IDENTIFIER.fullmatch(value):
+        return out
+    grew = True
+    while grew:
+        grew = False
+        for a in body.assigns:
+            # Not an update of itself (`p = p + n`): a cursor, not a value of V.
+            if (a.name not in out and not _names(a.expr, a.name)
+                    and any(_names(a.expr, c) for c in out)):
+                out.append(a.name)
+                grew = True
+    return out
+
+
+def _kept(body: Body, vocab, skip, device) -> Iterator[tuple[Call, str, Store, str]]:
+    """(write, what it writes, store, member) where the body writes a value
+    to the device and keeps the same value in a member of the driver's data:
+    the object the write reaches the device through (`data->client`,
+    `priv->base`), a member of its own, not an element (`log[i]`: a record,
+    not a setting)."""
+    writes = _writes(body, vocab, skip)
+    for s in body.pointer_stores:
+        member = _MEMBER.search(s.target)
+        if (not s.expr or not member or "[" in s.target or device.intersection(s.pointers)
+                or not _VARIABLE.search(s.expr)):
+            continue
+        carriers = _carriers(body, s.expr)
+        handle = re.compile(rf"(?<![\w.>]){re.escape(s.pointers[0])}(?!\w)")
+        written = next(((c, v) for c in writes if handle.search(c.args)
+                        for v in carriers if _names(c.args, v)), None)
+        if written is not None:
+            yield written[0], written[1], s, member.group(1)
+
+
+def _entry(model: FileModel, root: str) -> Note:
+    """Where the run-time chain starts: the member it is set as, else the
+    function nothing of the file calls."""
+    entry = next((e for e in model.entries if e.function == root), None)
+    if entry is not None:
+        return Note(model.path, entry.location.line, entry.location.column,
+                    f"{root}() is set as .{entry.member}: called at run time, "
+                    "and neither probe nor a PM callback reaches it")
+    fn = next(f for f in model.functions if f.name == root)
+    return Note(model.path, fn.location.line, fn.location.column,
+                f"nothing of the file calls {root}(), nor do probe or a PM callback reach it: "
+                "called from outside at run time")
+
+
+def _reads(model: FileModel, match: dict) -> list[str]:
+    """Every function of the file, when a table may be judged: where the
+    setting is made and whether anything writes it again decides."""
+    if not any(True for _ in _candidates(model, match)):
+        return []
+    return [f.name for f in model.functions if f.body_at is not None]
+
+
+@check("kept-not-restored", params=("buses", "not_writes"), optional=("vocabulary",),
+       fields=("present", "member", "writer"), reads=_reads)
+def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
+    tables = list(_candidates(model, match))
+    if not tables:
+        return
+    vocab = vocabulary(match)
+    skip = tuple(match["not_writes"])
+    device = device_pointers(model, vocab)
+    read = reach.bodies(model)
+    rewritten = _rewritten(model, vocab, skip, device)
+    found: dict[str, tuple] = {}
+    for fn, chain in sorted(reach.run_time(model).items(), key=lambda item: read[item[0]].first):
+        for write, value, store, member in _kept(read[fn], vocab, skip, device):
+            if member not in rewritten:
+                found.setdefault(member, (write, value, store, chain))
+    if not found:
+        return
+    member, (write, value, store, chain) = next(iter(found.items()))
+    where = reach.chain_text(chain)
+    evidence = (
+        Note(model.path, write.line, write.column,
+             f"{where} calls {write.name}() with {value}"
+             + ("" if value == store.expr else f", from {store.expr}") + ": the device is set at run time"),
+        Note(model.path, store.line, store.column,
+             f"{where} keeps {store.expr} in {store.target}; nothing of the file writes "
+             f"{member} to the device again"),
+        _entry(model, chain[0]),
+    )
+    for table, down in tables:
+        missing = Note(model.path, table.location.line, table.location.column,
+                       f"'{table.name}' has no .restore, .restore_early or .restore_noirq: "
+                       "PMSG_RESTORE calls nothing of this driver")
+        yield Hit(table.location, table.name, {
+            "present": pmcore.dotted(down), "member": store.target, "writer": f"{chain[-1]}()"},
+            notes=evidence + (missing,), items=tuple(f"{m} in {table.name}" for m in found))
