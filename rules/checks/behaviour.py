@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from pmlint.kernel import effects, pmcore
-from pmlint.rules.checks.registry import Hit, check, judged_tables
+from pmlint.rules.checks.registry import Hit, check, judged_tables, nothing_restores, restore_members, table_buses
 from pmlint.kernel.effects import CallbackEffects, Effect
 from pmlint.model import FileModel, Note, PmTable
 
@@ -179,8 +179,8 @@ def _snapshot_candidates(model: FileModel):
             yield table, present, freeze
 
 
-@check("snapshot-live", params=("dma", "dma_classes"), optional=("vocabulary",),
-       fields=("present", "freeze", "whats"), reads=lambda model, match: [
+@check("snapshot-live", params=("dma", "dma_classes", "buses"), optional=("vocabulary",),
+       fields=("present", "freeze", "whats", "after"), reads=lambda model, match: [
     cb for table, present, freeze in _snapshot_candidates(model)
     for cb in _callbacks(table, present + freeze)])
 def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
@@ -189,8 +189,12 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
     side stops activity (queues, DMA) and no
     freeze-side callback at any phase stops any: it runs on while the memory
     snapshot is taken. A freeze member written as NULL is a decision; a
-    freeze side that calls what pmlint does not know is not judged."""
+    freeze side that calls what pmlint does not know is not judged. An
+    error when the table is only on drivers of `buses` and sets no restore
+    side: then nothing starts what the suspend side stops after resume from
+    hibernation either."""
     vocab = vocabulary(match)
+    on = table_buses(model)
     dma_file = bool(set(model.called) & set(match["dma"]))
     for table, present, freeze in _snapshot_candidates(model):
         live = [e for e in _downs(side_effects(model, table, present, vocab, "down"))
@@ -203,11 +207,17 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
         frozen = side_effects(model, table, freeze, vocab, "down")
         if any(ce.unknown for ce in frozen) or any(e.cls.activity for e in _downs(frozen)):
             continue
+        buses = on.get(table.name, set())
+        stays = bool(buses) and buses <= set(match["buses"]) and not restore_members(table)
+        notes = evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}")
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(present),
             "freeze": pmcore.dotted(freeze) if freeze else "no freeze-side callback",
-            "whats": _whats(live)},
-            notes=evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}"),
+            "whats": _whats(live),
+            "after": (", and with no restore-side callback nothing starts them again after resume "
+                      "from hibernation (PMSG_RESTORE)") if stays else ""},
+            severity="error" if stays else "",
+            notes=notes + ((nothing_restores(model, table),) if stays else ()),
             items=_items(live))
 
 

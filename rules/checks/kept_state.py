@@ -32,7 +32,8 @@ from pmlint.kernel.effects import device_pointers
 from pmlint.model import Body, Call, FileModel, Note, PmTable, Store
 from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.rules.checks.registry import Hit, check, judged_tables, table_buses
+from pmlint.rules.checks.registry import (Hit, check, judged_tables, nothing_restores,
+                                          restore_members, table_buses)
 
 _DOWN = ("suspend", "freeze", "poweroff")
 # A value that can differ from call to call: it names a variable (`val`,
@@ -52,7 +53,7 @@ def _candidates(model: FileModel, match: dict) -> Iterator[tuple[PmTable, list[s
         down = [m for side in _DOWN for m in pmcore.members(side) if m in have]
         buses = on.get(table.name, set())
         if (down and buses and buses <= set(match["buses"]) and "complete" not in have
-                and not any(m in have for m in pmcore.members("restore"))):
+                and not restore_members(table)):
             yield table, down
 
 
@@ -185,9 +186,6 @@ def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
         _entry(model, chain[0]),
     )
     for table, down in tables:
-        missing = Note(model.path, table.location.line, table.location.column,
-                       f"'{table.name}' has no .restore, .restore_early or .restore_noirq: "
-                       "PMSG_RESTORE calls nothing of this driver")
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(down), "member": store.target, "writer": f"{chain[-1]}()"},
-            notes=evidence + (missing,), items=tuple(f"{m} in {table.name}" for m in found))
+            notes=evidence + (nothing_restores(model, table),), items=tuple(f"{m} in {table.name}" for m in found))

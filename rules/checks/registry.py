@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from pmlint.kernel import pmcore
 from pmlint.model import FileModel, Location, Note
 
 
@@ -85,3 +86,16 @@ def table_buses(model: FileModel) -> dict[str, set[str]]:
             if slot.name.rpartition(".")[2] == "pm":
                 on.setdefault(slot.callback, set()).add(drv.type)
     return on
+
+
+def restore_members(table) -> list[str]:
+    """The restore-side members (any phase) a table sets to a callback."""
+    return [m for m in pmcore.members("restore") if m in table.slot_map]
+
+
+def nothing_restores(model: FileModel, table) -> Note:
+    """The evidence that PMSG_RESTORE calls nothing of a table's driver."""
+    return Note(model.path, table.location.line, table.location.column,
+                f"'{table.name}' has no .restore, .restore_early or .restore_noirq: "
+                "PMSG_RESTORE calls nothing of this driver")
+
