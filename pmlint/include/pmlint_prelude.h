@@ -245,9 +245,11 @@ struct syscore_ops { void *node; void *suspend, *resume, *shutdown; };
 #include "pmlint_pm_macros.h"
 
 /* ---- helpers that pm.h turns into NULL when their option is off -- */
-/* Declared in every configuration, then each name is itself while its
- * option is 1 and NULL when it is not: the headers' #ifdef CONFIG_X ...
- * #else #define f NULL, written once per name. */
+/* As #ifdef, like the kernel's headers: any value of the option is on.
+ * pm_runtime.h has stubs returning 0 for the CONFIG_PM ones instead, and
+ * pm_clock.h leaves pm_clk_runtime_*() declared: NULL reads the same to
+ * the PM core (no callback, no error). */
+#ifdef CONFIG_PM_SLEEP
 int pm_generic_prepare(struct device *dev);
 void pm_generic_complete(struct device *dev);
 int pm_generic_suspend(struct device *dev);
@@ -268,44 +270,49 @@ int pm_generic_freeze_noirq(struct device *dev);
 int pm_generic_thaw_noirq(struct device *dev);
 int pm_generic_poweroff_noirq(struct device *dev);
 int pm_generic_restore_noirq(struct device *dev);
+#else
+#define pm_generic_prepare NULL
+#define pm_generic_complete NULL
+#define pm_generic_suspend NULL
+#define pm_generic_resume NULL
+#define pm_generic_freeze NULL
+#define pm_generic_thaw NULL
+#define pm_generic_poweroff NULL
+#define pm_generic_restore NULL
+#define pm_generic_suspend_late NULL
+#define pm_generic_resume_early NULL
+#define pm_generic_freeze_late NULL
+#define pm_generic_thaw_early NULL
+#define pm_generic_poweroff_late NULL
+#define pm_generic_restore_early NULL
+#define pm_generic_suspend_noirq NULL
+#define pm_generic_resume_noirq NULL
+#define pm_generic_freeze_noirq NULL
+#define pm_generic_thaw_noirq NULL
+#define pm_generic_poweroff_noirq NULL
+#define pm_generic_restore_noirq NULL
+#endif
+#ifdef CONFIG_PM
 int pm_generic_runtime_suspend(struct device *dev);
 int pm_generic_runtime_resume(struct device *dev);
 int pm_runtime_force_suspend(struct device *dev);
 int pm_runtime_force_resume(struct device *dev);
+#else
+#define pm_generic_runtime_suspend NULL
+#define pm_generic_runtime_resume NULL
+#define pm_runtime_force_suspend NULL
+#define pm_runtime_force_resume NULL
+#endif
+#ifdef CONFIG_PM_CLK
 int pm_clk_suspend(struct device *dev);
 int pm_clk_resume(struct device *dev);
 int pm_clk_runtime_suspend(struct device *dev);
 int pm_clk_runtime_resume(struct device *dev);
-#define __pmlint_or_null(option, f) __pmlint_or_null2(option, f)
-#define __pmlint_or_null2(val, f) __pmlint_or_null3(__pmlint_placeholder_##val, f)
-#define __pmlint_or_null3(arg, f) __pmlint_second(arg f, NULL)
-#define pm_generic_prepare __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_prepare)
-#define pm_generic_complete __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_complete)
-#define pm_generic_suspend __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_suspend)
-#define pm_generic_resume __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_resume)
-#define pm_generic_freeze __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_freeze)
-#define pm_generic_thaw __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_thaw)
-#define pm_generic_poweroff __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_poweroff)
-#define pm_generic_restore __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_restore)
-#define pm_generic_suspend_late __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_suspend_late)
-#define pm_generic_resume_early __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_resume_early)
-#define pm_generic_freeze_late __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_freeze_late)
-#define pm_generic_thaw_early __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_thaw_early)
-#define pm_generic_poweroff_late __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_poweroff_late)
-#define pm_generic_restore_early __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_restore_early)
-#define pm_generic_suspend_noirq __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_suspend_noirq)
-#define pm_generic_resume_noirq __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_resume_noirq)
-#define pm_generic_freeze_noirq __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_freeze_noirq)
-#define pm_generic_thaw_noirq __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_thaw_noirq)
-#define pm_generic_poweroff_noirq __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_poweroff_noirq)
-#define pm_generic_restore_noirq __pmlint_or_null(CONFIG_PM_SLEEP, pm_generic_restore_noirq)
-#define pm_generic_runtime_suspend __pmlint_or_null(CONFIG_PM, pm_generic_runtime_suspend)
-#define pm_generic_runtime_resume __pmlint_or_null(CONFIG_PM, pm_generic_runtime_resume)
-#define pm_runtime_force_suspend __pmlint_or_null(CONFIG_PM, pm_runtime_force_suspend)
-#define pm_runtime_force_resume __pmlint_or_null(CONFIG_PM, pm_runtime_force_resume)
-#define pm_clk_suspend __pmlint_or_null(CONFIG_PM_CLK, pm_clk_suspend)
-#define pm_clk_resume __pmlint_or_null(CONFIG_PM_CLK, pm_clk_resume)
-#define pm_clk_runtime_suspend __pmlint_or_null(CONFIG_PM_CLK, pm_clk_runtime_suspend)
-#define pm_clk_runtime_resume __pmlint_or_null(CONFIG_PM_CLK, pm_clk_runtime_resume)
+#else
+#define pm_clk_suspend NULL
+#define pm_clk_resume NULL
+#define pm_clk_runtime_suspend NULL
+#define pm_clk_runtime_resume NULL
+#endif
 
 #endif /* PMLINT_PRELUDE_H */

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from pmlint.kernel import effects, pmcore
-from pmlint.rules.checks.registry import Hit, check, judged_tables, nothing_restores, restore_members, table_buses
+from pmlint.rules.checks.registry import Hit, check, judged_tables, nothing_restores, restores_nothing, table_buses
 from pmlint.kernel.effects import CallbackEffects, Effect
 from pmlint.model import FileModel, Note, PmTable
 
@@ -208,14 +208,18 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
         if any(ce.unknown for ce in frozen) or any(e.cls.activity for e in _downs(frozen)):
             continue
         buses = on.get(table.name, set())
-        stays = bool(buses) and buses <= set(match["buses"]) and not restore_members(table)
+        # pci_pm_restore_noirq() writes back the config space saved at
+        # freeze, bus mastering included: that much the PCI core starts again.
+        lost = [e for e in live if not (e.cls.name == "bus-master" and "pci_driver" in buses)]
+        stays = bool(lost) and bool(buses) and buses <= set(match["buses"]) and restores_nothing(table)
         notes = evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}")
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(present),
             "freeze": pmcore.dotted(freeze) if freeze else "no freeze-side callback",
             "whats": _whats(live),
-            "after": (", and with no restore-side callback nothing starts them again after resume "
-                      "from hibernation (PMSG_RESTORE)") if stays else ""},
+            "after": (", and with no restore-side callback nothing of this driver starts again "
+                      "what its suspend side stops after resume from hibernation (PMSG_RESTORE)")
+                     if stays else ""},
             severity="error" if stays else "",
             notes=notes + ((nothing_restores(model, table),) if stays else ()),
             items=_items(live))

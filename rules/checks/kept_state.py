@@ -33,7 +33,7 @@ from pmlint.model import Body, Call, FileModel, Note, PmTable, Store
 from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.rules.checks.registry import (Hit, check, judged_tables, nothing_restores,
-                                          restore_members, table_buses)
+                                          restores_nothing, table_buses)
 
 _DOWN = ("suspend", "freeze", "poweroff")
 # A value that can differ from call to call: it names a variable (`val`,
@@ -52,8 +52,7 @@ def _candidates(model: FileModel, match: dict) -> Iterator[tuple[PmTable, list[s
         have = table.slot_map
         down = [m for side in _DOWN for m in pmcore.members(side) if m in have]
         buses = on.get(table.name, set())
-        if (down and buses and buses <= set(match["buses"]) and "complete" not in have
-                and not restore_members(table)):
+        if down and buses and buses <= set(match["buses"]) and restores_nothing(table):
             yield table, down
 
 
@@ -78,15 +77,32 @@ def _names(text: str, what: str) -> bool:
     return re.search(rf"(?<![\w.>]){re.escape(what)}(?![\w\[.]|->)", "".join(text.split())) is not None
 
 
+def _writers(read: dict[str, Body], vocab, skip) -> set[str]:
+    """The file's functions that write the device, themselves or through
+    what they call (`foo_write(data, REG, val)` around an smbus write)."""
+    out = {name for name, body in read.items() if _writes(body, vocab, skip)}
+    grew = True
+    while grew:
+        more = {name for name, body in read.items() if name not in out
+                and any(not c.indirect and c.name in out for c in body.calls)}
+        out |= more
+        grew = bool(more)
+    return out
+
+
 def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
     """The members any function of the file writes to the device as a
-    value, directly or through a variable it assigns from them: in a
-    register write's arguments (`writel(p->m, ...)`, `val = p->m | on;
-    regmap_write(map, REG, val)`) or stored through device memory
-    (`regs->ctrl = p->m`)."""
+    value, directly or through a variable it assigns from them: in the
+    arguments of a register write or of a function of the file that makes
+    one (`writel(p->m, ...)`, `val = p->m | on; regmap_write(map, REG,
+    val)`, `foo_write(data, REG, data->m)`) or stored through device
+    memory (`regs->ctrl = p->m`)."""
     out: set[str] = set()
-    for body in reach.bodies(model).values():
+    read = reach.bodies(model)
+    writers = _writers(read, vocab, skip)
+    for body in read.values():
         texts = [c.args for c in _writes(body, vocab, skip)]
+        texts += [c.args for c in body.calls if not c.indirect and c.name in writers]
         texts += [s.expr for s in body.pointer_stores if device.intersection(s.pointers)]
         for text in texts:
             out.update(re.findall(r"(?:->|\.)\s*(\w+)", text))

@@ -88,14 +88,16 @@ def table_buses(model: FileModel) -> dict[str, set[str]]:
     return on
 
 
-def restore_members(table) -> list[str]:
-    """The restore-side members (any phase) a table sets to a callback."""
-    return [m for m in pmcore.members("restore") if m in table.slot_map]
+def restores_nothing(table) -> bool:
+    """Whether resume from hibernation calls no callback of the table: no
+    restore-side member at any phase set, and no .complete (dpm_complete()
+    runs after dpm_resume_end(PMSG_RESTORE), kernel/power/hibernate.c)."""
+    have = table.slot_map
+    return "complete" not in have and not any(m in have for m in pmcore.members("restore"))
 
 
 def nothing_restores(model: FileModel, table) -> Note:
     """The evidence that PMSG_RESTORE calls nothing of a table's driver."""
     return Note(model.path, table.location.line, table.location.column,
-                f"'{table.name}' has no .restore, .restore_early or .restore_noirq: "
+                f"'{table.name}' has no .restore, .restore_early, .restore_noirq or .complete: "
                 "PMSG_RESTORE calls nothing of this driver")
-
