@@ -246,8 +246,9 @@ struct syscore_ops { void *node; void *suspend, *resume, *shutdown; };
 
 /* ---- helpers that pm.h turns into NULL when their option is off -- */
 /* As #ifdef, like the kernel's headers: any value of the option is on.
- * pm_runtime.h has stubs returning 0 for the CONFIG_PM ones instead, and
- * pm_clock.h leaves pm_clk_runtime_*() declared: NULL reads the same to
+ * pm_clk_runtime_*() go with CONFIG_PM, as in pm_clock.h. Without
+ * CONFIG_PM, pm_runtime.h has stubs returning 0 for the runtime ones and
+ * pm_clock.h leaves pm_clk_runtime_*() undeclared: NULL reads the same to
  * the PM core (no callback, no error). */
 #ifdef CONFIG_PM_SLEEP
 int pm_generic_prepare(struct device *dev);
@@ -292,27 +293,27 @@ int pm_generic_restore_noirq(struct device *dev);
 #define pm_generic_poweroff_noirq NULL
 #define pm_generic_restore_noirq NULL
 #endif
-#ifdef CONFIG_PM
-int pm_generic_runtime_suspend(struct device *dev);
-int pm_generic_runtime_resume(struct device *dev);
-int pm_runtime_force_suspend(struct device *dev);
-int pm_runtime_force_resume(struct device *dev);
-#else
+#ifndef CONFIG_PM
 #define pm_generic_runtime_suspend NULL
 #define pm_generic_runtime_resume NULL
 #define pm_runtime_force_suspend NULL
 #define pm_runtime_force_resume NULL
-#endif
-#ifdef CONFIG_PM_CLK
-int pm_clk_suspend(struct device *dev);
-int pm_clk_resume(struct device *dev);
-int pm_clk_runtime_suspend(struct device *dev);
-int pm_clk_runtime_resume(struct device *dev);
-#else
-#define pm_clk_suspend NULL
-#define pm_clk_resume NULL
 #define pm_clk_runtime_suspend NULL
 #define pm_clk_runtime_resume NULL
+#else
+int pm_generic_runtime_suspend(struct device *dev);
+int pm_generic_runtime_resume(struct device *dev);
+int pm_runtime_force_suspend(struct device *dev);
+int pm_runtime_force_resume(struct device *dev);
+int pm_clk_runtime_suspend(struct device *dev);
+int pm_clk_runtime_resume(struct device *dev);
+#endif
+#ifndef CONFIG_PM_CLK
+#define pm_clk_suspend NULL
+#define pm_clk_resume NULL
+#else
+int pm_clk_suspend(struct device *dev);
+int pm_clk_resume(struct device *dev);
 #endif
 
 #endif /* PMLINT_PRELUDE_H */
