@@ -20,8 +20,9 @@ def bodies(model: FileModel) -> dict[str, Body]:
     return {f.name: f.body for f in model.functions if f.body is not None}
 
 
-def closure(read: dict[str, Body], roots) -> dict[str, tuple[str, ...]]:
-    """Every function of the file reached from `roots` -> the shortest chain to it."""
+def closure(read: dict[str, Body], roots, depth: int | None = None) -> dict[str, tuple[str, ...]]:
+    """Every function of the file reached from `roots` (through chains of at
+    most `depth` functions, if given) -> the shortest chain to it."""
     out: dict[str, tuple[str, ...]] = {}
     todo = deque((r, (r,)) for r in roots)
     while todo:
@@ -29,7 +30,8 @@ def closure(read: dict[str, Body], roots) -> dict[str, tuple[str, ...]]:
         if fn in out or fn not in read:
             continue
         out[fn] = chain
-        todo.extend((c.name, chain + (c.name,)) for c in read[fn].calls if not c.indirect)
+        if depth is None or len(chain) < depth:
+            todo.extend((c.name, chain + (c.name,)) for c in read[fn].calls if not c.indirect)
     return out
 
 

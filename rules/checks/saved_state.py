@@ -45,16 +45,9 @@ def _hibernation_members() -> tuple[str, ...]:
 
 def _reach(model: FileModel, callback: str):
     """(function, body, chain) of the callback and of the file's functions it calls."""
-    bodies = reach.bodies(model)
-    todo, seen = [(callback, (callback,))], set()
-    while todo:
-        fn, chain = todo.pop(0)
-        if fn in seen or fn not in bodies:
-            continue
-        seen.add(fn)
-        yield fn, bodies[fn], chain
-        if len(chain) < _DEPTH:
-            todo.extend((c.name, chain + (c.name,)) for c in bodies[fn].calls if not c.indirect)
+    read = reach.bodies(model)
+    for fn, chain in reach.closure(read, [callback], _DEPTH).items():
+        yield fn, read[fn], chain
 
 
 def _member(expr: str) -> str:
