@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pmlint.kernel import modulelinks
 from pmlint.text import bodytext
 from pmlint.catalogue import Rule
 from pmlint.rules.checks.registry import KINDS, kinds
@@ -42,13 +43,14 @@ def _failure(model: FileModel, rule: Rule, exc: Exception) -> RuleFailure:
 
 
 def body_roots(model: FileModel, rules: Iterable[Rule],
-               failures: list[RuleFailure] | None = None) -> set[str]:
-    """The callbacks whose bodies the rules' checks read in this model; a
-    rule whose `reads` fails goes to `failures` (or raises without it)."""
+               failures: list[RuleFailure] | None = None, linked: bool = False) -> set[str]:
+    """The callbacks whose bodies the rules' checks read in this model (only
+    those of the checks that follow calls into other files, with `linked`);
+    a rule whose `reads` fails goes to `failures` (or raises without it)."""
     roots: set[str] = set()
     for rule in rules:
         reads = KINDS[rule.match["kind"]].reads
-        if reads is None:
+        if reads is None or (linked and not KINDS[rule.match["kind"]].linked):
             continue
         try:
             roots.update(reads(model, rule.match))
@@ -72,12 +74,18 @@ def _findings(model: FileModel, rule: Rule) -> list[Finding]:
 def judge(model: FileModel, rules: Iterable[Rule],
           source: bytes | None = None) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
     """Evaluate each rule on its own. With the file's bytes, the model first
-    gets the bodies the rules read (pmlint.text.bodytext). A rule that fails
-    gives no findings and a RuleFailure."""
+    gets the bodies the rules read (pmlint.text.bodytext), and those of the
+    functions other files of its module define that they call, where a rule
+    follows calls there (pmlint.kernel.modulelinks). A rule that fails gives
+    no findings and a RuleFailure."""
     rules = list(rules)
     failures: list[RuleFailure] = []
     if source is not None:
         model = bodytext.attach(model, source, body_roots(model, rules, failures))
+        # (A rule whose reads fails is already among the failures.)
+        linked = body_roots(model, rules, [], linked=True) if model.path != "-" else set()
+        if linked:
+            model = bodytext.attach_linked(model, linked, modulelinks.Linker(model.path))
     failed = {f.rule for f in failures}
     findings: list[Finding] = []
     for rule in rules:

@@ -294,6 +294,11 @@ class FileModel:
     # Where the file sets the functions whose bodies were read as members
     # of an initializer, in the order written; read with the bodies.
     entries: tuple[Entry, ...] = ()
+    # Functions of other files that Kbuild links with this one (the same
+    # module's objects, what the directory exports) which the bodies read
+    # call, with their bodies and their own paths; read only for the checks
+    # that follow calls there (pmlint.kernel.modulelinks).
+    linked: tuple[Function, ...] = ()
     # The CONFIG_ options the #ifs around the file's PM-core callers name,
     # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
     # `sequences` are the callers in that setting, and `variants` every other

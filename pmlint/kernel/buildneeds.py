@@ -16,6 +16,7 @@ Outside a kernel tree nothing is known and every configuration is compared.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -52,8 +53,33 @@ def answers() -> Iterator[list[Answer]]:
 
 def still_hold(answered) -> bool:
     """Whether the tree answers every question as it did (answers() recorded them)."""
-    return all(tuple(sorted(requires(path, option) if option else needs(path))) == tuple(answer)
-               for path, option, answer in answered)
+    return all(tuple(sorted(_ask(path, option))) == tuple(answer) for path, option, answer in answered)
+
+
+def _ask(path: str, option: str) -> frozenset[str]:
+    if option == DIGEST:
+        return frozenset({_digest(read(path))})
+    return requires(path, option) if option else needs(path)
+
+
+# The question "what are this file's bytes" (a file of the tree read whole,
+# pmlint.kernel.modulelinks): its answer is their SHA-256.
+DIGEST = "sha256"
+
+
+def read(path: str) -> bytes | None:
+    """A file of the tree (None if it cannot be read), recorded as asked."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        data = None
+    _answered(path, DIGEST, frozenset({_digest(data)}))
+    return data
+
+
+def _digest(data: bytes | None) -> str:
+    return "missing" if data is None else hashlib.sha256(data).hexdigest()
 
 
 def _answered(path: str, option: str, answer: frozenset[str]) -> frozenset[str]:
@@ -68,23 +94,15 @@ def needs(path: str) -> frozenset[str]:
 
 
 def _needs(path: str) -> frozenset[str]:
-    directory, name = os.path.split(os.path.abspath(path))
-    if not name.endswith(".c"):
+    if not path.endswith(".c"):
         return frozenset()
-    obj = name[:-2]
-    # A subdirectory without a Makefile of its own is built from its parent's
-    # (msm-y += dp/dp_display.o).
-    for _ in range(2):
-        if os.path.exists(os.path.join(directory, "Makefile")):
-            break
-        directory, sub = os.path.split(directory)
-        obj = f"{sub}/{obj}"
-    objects = _objects(directory)
+    directory, obj = object_of(path)
+    objects_ = objects(directory)
     found: set[str] = set()
     seen: set[str] = set()
     while obj not in seen:
         seen.add(obj)
-        lines = objects.get(obj, ())
+        lines = objects_.get(obj, ())
         if len(lines) != 1:   # not named, or named more than once: nothing certain
             break
         target, option = lines[0]
@@ -97,8 +115,22 @@ def _needs(path: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def object_of(path: str) -> tuple[str, str]:
+    """The directory whose Makefile builds a .c file, and the file's object
+    name there. A subdirectory without a Makefile of its own is built from
+    its parent's (msm-y += dp/dp_display.o)."""
+    directory, name = os.path.split(os.path.abspath(path))
+    obj = name[:-2]
+    for _ in range(2):
+        if os.path.exists(os.path.join(directory, "Makefile")):
+            break
+        directory, sub = os.path.split(directory)
+        obj = f"{sub}/{obj}"
+    return directory, obj
+
+
 @lru_cache(maxsize=256)
-def _objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
+def objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
     """Object name -> the (target, option) of each Makefile line naming it."""
     try:
         with open(os.path.join(directory, "Makefile"), encoding="utf-8", errors="replace") as f:

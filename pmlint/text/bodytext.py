@@ -12,10 +12,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 
 from pmlint.text import ctext, members, storetext
-from pmlint.model import Assign, Body, Call, Entry, FileModel, Location, Store
+from pmlint.model import Assign, Body, Call, Entry, FileModel, Function, Location, Store
 
 # A call: a name, an opening parenthesis. (A leading \b, not a look-behind
 # or an optional `->`, keeps the search fast.)
@@ -46,6 +47,10 @@ _ERROR_RETURN = re.compile(rb"\breturn\s*\(?\s*-\s*E[A-Z0-9_]+")
 # text a '#' is always in a directive.
 _MACRO = re.compile(rb"#[ \t]*define[ \t]+(\w+)\(([^)\n]*)\)((?:[^\n\\]|\\.)*)", re.S)
 _DIRECTIVE_LINE = re.compile(rb"#(?:[^\n\\]|\\.)*", re.S)
+# A name and '(' at file scope, or a brace: what definitions() scans for.
+_TOP = re.compile(rb"[{}]|\b([A-Za-z_]\w*)\s*\(")
+_STATIC = re.compile(rb"\bstatic\b")
+_EXPORT = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS(?:_GPL)?)?\s*\(\s*(\w+)")
 _ARGS_SHOWN = 120   # characters of a call's arguments kept (the vocabulary reads a few)
 _MACRO_DEPTH = 8
 
@@ -79,6 +84,47 @@ def attach(model: FileModel, source: bytes, roots: Iterable[str]) -> FileModel:
                                called=reader.called(),
                                pointers=storetext.origins(reader.masked, through),
                                entries=entries)
+
+
+# Functions of other files read at most (nearest first): a driver whose
+# probe reaches into a whole subsystem's library is read that far.
+_LINKED_MOST = 300
+
+# Where a name called from a file is defined in another: (path, its reader,
+# offset of the name, offset of the body's '{', static), or None.
+Resolve = Callable[[str, str], "tuple[str, BodyReader, int, int, bool] | None"]
+
+
+def attach_linked(model: FileModel, roots: Iterable[str], resolve: Resolve) -> FileModel:
+    """The model with `linked`: the functions of other files (as `resolve`,
+    pmlint.kernel.modulelinks, finds them) that the bodies read from `roots`
+    call, directly or through each other, with their bodies. The file's own
+    bodies are attach()'s."""
+    functions = {f.name: f for f in model.functions}
+    linked: dict[tuple[str, str], Function] = {}
+    seen: set[tuple[str, str]] = set()
+    todo = deque((model.path, r) for r in sorted(set(roots)))
+    while todo and len(linked) < _LINKED_MOST:
+        caller, name = todo.popleft()
+        if (caller, name) in seen:
+            continue
+        seen.add((caller, name))
+        own = functions.get(name)
+        if caller == model.path and own is not None and own.body_at is not None:
+            if own.body is not None:
+                todo.extend((caller, c.name) for c in own.body.calls if not c.indirect)
+            continue
+        found = resolve(caller, name)
+        if found is None or found[0] == model.path or (found[0], name) in linked:
+            continue
+        path, reader, name_at, brace, static = found
+        body = reader.body(brace)
+        if body is None:
+            continue
+        linked[(path, name)] = Function(name, Location(path, *reader.line_col(name_at)),
+                                        defined=True, static=static, body=body)
+        todo.extend((path, c.name) for c in body.calls if not c.indirect)
+    return dataclasses.replace(model, linked=tuple(linked.values()))
 
 
 class BodyReader:
@@ -160,6 +206,32 @@ class BodyReader:
                     returns_error=_ERROR_RETURN.search(text) is not None,
                     guarded=_guarded(text), pointer_stores=tuple(stores), assigns=tuple(assigns))
 
+    def definitions(self) -> dict[str, tuple[int, int, bool]]:
+        """Name -> (offset of the name, of its body's '{', static) of each
+        function the text defines at file scope."""
+        text, out, depth, pos = self.masked, {}, 0, 0
+        while (m := _TOP.search(text, pos)) is not None:
+            pos = m.end()
+            if m.group(1) is None:
+                depth += 1 if m.group() == b"{" else -1
+                continue
+            if depth:
+                continue
+            close = ctext.closing(text, m.end() - 1)
+            if close < 0:
+                break
+            pos = close + 1
+            brace = _skip_blank(text, pos)
+            if text[brace:brace + 1] == b"{":
+                start = max(text.rfind(b";", 0, m.start()), text.rfind(b"}", 0, m.start())) + 1
+                out.setdefault(m.group(1).decode(), (m.start(), brace,
+                                                      _STATIC.search(text, start, m.start()) is not None))
+        return out
+
+    def exported(self) -> set[str]:
+        """The names the text exports to other modules (EXPORT_SYMBOL and its kin)."""
+        return {m.group(1).decode() for m in _EXPORT.finditer(self.masked)}
+
     def called(self) -> tuple[str, ...]:
         """Every name the file's code calls directly, outside directives, sorted."""
         return tuple(sorted({n.decode() for n in _CALL.findall(self.masked)} - _NOT_CALL_NAMES))
@@ -172,6 +244,12 @@ class BodyReader:
             out.extend(self._expand(inner, inner_indirect, inner_args, line, column,
                                     through or name, depth + 1))
         return out
+
+
+def _skip_blank(text: bytes, pos: int) -> int:
+    while pos < len(text) and text[pos] in b" \t\r\n":
+        pos += 1
+    return pos
 
 
 def _guarded(body: bytes) -> bool:

@@ -29,31 +29,16 @@ from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
 from pmlint.kernel.effects import device_pointers
-from pmlint.model import Body, Call, FileModel, Note, PmTable, Store
+from pmlint.model import Body, Call, FileModel, Note, Store
 from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.rules.checks.registry import (Hit, check, judged_tables, nothing_restores,
-                                          restores_nothing, table_buses)
+from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
 
-_DOWN = ("suspend", "freeze", "poweroff")
 # A value that can differ from call to call: it names a variable (`val`,
 # `usec / info->step`), not only constants (`MODE_A`, `0x10`, `true`).
 _VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
-
-
-def _candidates(model: FileModel, match: dict) -> Iterator[tuple[PmTable, list[str]]]:
-    """(table, its suspend-side members) of the tables with a suspend,
-    freeze or poweroff side, no restore side and no .complete, attached only
-    to drivers of `buses`."""
-    on = table_buses(model)
-    for table in judged_tables(model):
-        have = table.slot_map
-        down = [m for side in _DOWN for m in pmcore.members(side) if m in have]
-        buses = on.get(table.name, set())
-        if down and buses and buses <= set(match["buses"]) and restores_nothing(table):
-            yield table, down
 
 
 def _writes(body: Body, vocab, skip) -> list[Call]:
@@ -167,7 +152,7 @@ def _entry(model: FileModel, root: str) -> Note:
 def _reads(model: FileModel, match: dict) -> list[str]:
     """Every function of the file, when a table may be judged: where the
     setting is made and whether anything writes it again decides."""
-    if not any(True for _ in _candidates(model, match)):
+    if not any(True for _ in restoreless(model, match["buses"])):
         return []
     return [f.name for f in model.functions if f.body_at is not None]
 
@@ -175,7 +160,7 @@ def _reads(model: FileModel, match: dict) -> list[str]:
 @check("kept-not-restored", params=("buses", "not_writes"), optional=("vocabulary",),
        fields=("present", "member", "writer"), reads=_reads)
 def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
-    tables = list(_candidates(model, match))
+    tables = list(restoreless(model, match["buses"]))
     if not tables:
         return
     vocab = vocabulary(match)
