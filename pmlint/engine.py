@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pmlint.kernel import modulelinks
 from pmlint.text import bodytext
 from pmlint.catalogue import Rule
 from pmlint.rules.checks.registry import KINDS, kinds
@@ -71,21 +70,24 @@ def _findings(model: FileModel, rule: Rule) -> list[Finding]:
     return out
 
 
-def judge(model: FileModel, rules: Iterable[Rule],
-          source: bytes | None = None) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
+def judge(model: FileModel, rules: Iterable[Rule], source: bytes | None = None,
+          linker: Callable[[], bodytext.Resolve | None] | None = None,
+          ) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
     """Evaluate each rule on its own. With the file's bytes, the model first
-    gets the bodies the rules read (pmlint.text.bodytext), and those of the
-    functions other files of its module define that they call, where a rule
-    follows calls there (pmlint.kernel.modulelinks). A rule that fails gives
-    no findings and a RuleFailure."""
+    gets the bodies the rules read (pmlint.text.bodytext), and, where a rule
+    follows calls into the files Kbuild links with this one, those of the
+    functions they define, through what `linker` gives (the pipeline's:
+    pmlint.kernel.modulelinks; None where the other files are not the
+    ones to read). A rule that fails gives no findings and a RuleFailure."""
     rules = list(rules)
     failures: list[RuleFailure] = []
     if source is not None:
         model = bodytext.attach(model, source, body_roots(model, rules, failures))
         # (A rule whose reads fails is already among the failures.)
-        linked = body_roots(model, rules, [], linked=True) if model.path != "-" else set()
-        if linked:
-            model = bodytext.attach_linked(model, linked, modulelinks.Linker(model.path))
+        linked = body_roots(model, rules, [], linked=True) if linker is not None else set()
+        resolve = linker() if linked else None
+        if resolve is not None:
+            model = bodytext.attach_linked(model, linked, resolve)
     failed = {f.rule for f in failures}
     findings: list[Finding] = []
     for rule in rules:

@@ -4,8 +4,8 @@
     python tests/update_expectations.py --check  # only say what would change (exit 1 if anything)
 
 It rewrites the `expect:` and `evidence:` comments of fixtures/*.c,
-fixtures/flags/, fixtures/baseline/ and fixtures/modules/, the `fix:` comments
-of fixtures/fix/
+fixtures/flags/, fixtures/baseline/ and fixtures/modules/, the `fix:`
+comments of fixtures/fix/
 (in NAME.c and NAME.fixed.c alike) and tests/golden/fixtures.txt. A
 deliberate change of a message or a column is then one command and a diff to
 read: every line of it must be the change intended. See fixtures/README.md.

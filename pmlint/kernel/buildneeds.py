@@ -26,7 +26,7 @@ from functools import lru_cache
 from pmlint.kernel import kconfiglang
 
 # `name-$(CONFIG_X) += a.o b.o`, `name-y := ...`, `name-objs += ...`
-_ASSIGN = re.compile(r"^\s*([\w.-]+?)-(?:\$\((CONFIG_\w+)\)|y|objs)\s*[:+]?=(.*)$")
+_ASSIGN = re.compile(r"^\s*([\w.-]+?)-(?:\$\((CONFIG_\w+)\)|y|m|objs)\s*[:+]?=(.*)$")
 
 # Where the tree's Kconfig reading is kept between runs: the pipeline's
 # kconfigstore, once a run with a result cache sets it (keep_readings); the
@@ -59,12 +59,22 @@ def still_hold(answered) -> bool:
 def _ask(path: str, option: str) -> frozenset[str]:
     if option == DIGEST:
         return frozenset({_digest(read(path))})
+    if option == EXPORTS:
+        from pmlint.kernel import modulelinks
+        return frozenset({modulelinks.exports_digest(path)})
     return requires(path, option) if option else needs(path)
 
 
-# The question "what are this file's bytes" (a file of the tree read whole,
-# pmlint.kernel.modulelinks): its answer is their SHA-256.
+# Two questions of pmlint.kernel.modulelinks, each answered by a digest:
+# what a file of the tree holds (read whole), and what the files of a
+# directory export.
 DIGEST = "sha256"
+EXPORTS = "exports"
+
+
+def asked(path: str, question: str, digest: str) -> None:
+    """Record that `question` (DIGEST, EXPORTS) was asked of `path` and what it answered."""
+    _answered(path, question, frozenset({digest}))
 
 
 def read(path: str) -> bytes | None:
@@ -74,7 +84,7 @@ def read(path: str) -> bytes | None:
             data = f.read()
     except OSError:
         data = None
-    _answered(path, DIGEST, frozenset({_digest(data)}))
+    asked(path, DIGEST, _digest(data))
     return data
 
 
@@ -97,12 +107,12 @@ def _needs(path: str) -> frozenset[str]:
     if not path.endswith(".c"):
         return frozenset()
     directory, obj = object_of(path)
-    objects_ = objects(directory)
+    named = objects(directory)
     found: set[str] = set()
     seen: set[str] = set()
     while obj not in seen:
         seen.add(obj)
-        lines = objects_.get(obj, ())
+        lines = named.get(obj, ())
         if len(lines) != 1:   # not named, or named more than once: nothing certain
             break
         target, option = lines[0]
@@ -139,7 +149,7 @@ def objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
         return {}
     out: dict[str, list] = {}
     for line in text.splitlines():
-        m = _ASSIGN.match(line)
+        m = _ASSIGN.match(line.partition("#")[0])
         if m:
             target, option, objects = m.groups()
             for word in objects.split():

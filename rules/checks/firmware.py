@@ -39,38 +39,29 @@ def _probes(model: FileModel, tables) -> list[str]:
 
 
 class _Bodies:
-    """The bodies read, the file's and the linked ones, looked up as the
-    linker resolves a call from a file (pmlint.kernel.modulelinks)."""
+    """The bodies read, the file's and the linked ones, and each call
+    resolved as the linker resolved it (FileModel.links)."""
 
     def __init__(self, model: FileModel):
         self.path = model.path
         self.own = {f.name: f.body for f in model.functions if f.body is not None}
-        self.linked = {(f.location.path, f.name): f for f in model.linked}
-        self.exported = {}
-        for f in model.linked:
-            if not f.static:
-                self.exported.setdefault(f.name, f)
+        self.linked = {(f.location.path, f.name): f.body for f in model.linked}
+        self.links = {(k.caller, k.name): k for k in model.links}
 
     def body(self, where: Where) -> Body | None:
-        path, name = where
-        if path == self.path:
-            return self.own.get(name)
-        f = self.linked.get(where)
-        return f.body if f is not None else None
+        return self.own.get(where[1]) if where[0] == self.path else self.linked.get(where)
 
     def callee(self, caller: str, name: str) -> Where | None:
         if caller == self.path and name in self.own:
             return caller, name
-        if (caller, name) in self.linked:
-            return caller, name
-        f = self.exported.get(name)
-        return (f.location.path, name) if f is not None else None
+        link = self.links.get((caller, name))
+        return (link.path, name) if link is not None else None
 
 
 def _load(bodies: _Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...], Call] | None:
     """The shortest chain from a probe to a function that calls one of
     `loads` (globs), and that call."""
-    todo = deque(((bodies.path, p),) for p in probes)
+    todo = deque((w,) for w in (bodies.callee(bodies.path, p) for p in probes) if w)
     seen: set[Where] = set()
     while todo:
         chain = todo.popleft()
@@ -92,8 +83,13 @@ def _load(bodies: _Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...],
 
 def _chain_text(chain: tuple[Where, ...], here: str) -> str:
     """'a() -> b() (main.c)': each function, with its file where that is not `here`."""
-    return " -> ".join(f"{name}()" + ("" if path == here else f" ({os.path.basename(path)})")
+    return " -> ".join(f"{name}()" + ("" if path == here else f" ({_relative(path, here)})")
                        for path, name in chain)
+
+
+def _relative(path: str, here: str) -> str:
+    """`path` as seen from the directory of `here` (main.c, sub/load.c)."""
+    return os.path.relpath(path, os.path.dirname(here) or ".")
 
 
 def _leaves(bodies: _Bodies, chain: tuple[Where, ...]) -> Note | None:
@@ -101,9 +97,10 @@ def _leaves(bodies: _Bodies, chain: tuple[Where, ...]) -> Note | None:
     for (path, name), (to_path, to_name) in zip(chain, chain[1:]):
         if path == bodies.path and to_path != path:
             call = next(c for c in bodies.own[name].calls if c.name == to_name and not c.indirect)
+            how = ("which exports it" if bodies.links[(path, to_name)].exported
+                   else "an object of the same module")
             return Note(path, call.line, call.column,
-                        f"{name}() calls {to_name}(), defined in {os.path.basename(to_path)}, "
-                        "which Kbuild links with this file")
+                        f"{name}() calls {to_name}(), defined in {_relative(to_path, path)}, {how}")
     return None
 
 

@@ -39,6 +39,7 @@ from pmlint.rules.checks.registry import Hit, check, nothing_restores, restorele
 _VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
+_MEMBERS = re.compile(r"(?:->|\.)\s*(\w+)")
 
 
 def _writes(body: Body, vocab, skip) -> list[Call]:
@@ -81,19 +82,45 @@ def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
     arguments of a register write or of a function of the file that makes
     one (`writel(p->m, ...)`, `val = p->m | on; regmap_write(map, REG,
     val)`, `foo_write(data, REG, data->m)`) or stored through device
-    memory (`regs->ctrl = p->m`)."""
+    memory (`regs->ctrl = p->m`); a write skipped when it would write the
+    member's own value does not count (_unchanged)."""
     out: set[str] = set()
     read = reach.bodies(model)
     writers = _writers(read, vocab, skip)
     for body in read.values():
-        texts = [c.args for c in _writes(body, vocab, skip)]
-        texts += [c.args for c in body.calls if not c.indirect and c.name in writers]
-        texts += [s.expr for s in body.pointer_stores if device.intersection(s.pointers)]
-        for text in texts:
-            out.update(re.findall(r"(?:->|\.)\s*(\w+)", text))
+        texts = [(c.args, c.line) for c in _writes(body, vocab, skip)]
+        texts += [(c.args, c.line) for c in body.calls if not c.indirect and c.name in writers]
+        texts += [(s.expr, s.line) for s in body.pointer_stores if device.intersection(s.pointers)]
+        for text, line in texts:
+            found = set(_MEMBERS.findall(text))
             for a in body.assigns:
                 if _names(text, a.name):
-                    out.update(re.findall(r"(?:->|\.)\s*(\w+)", a.expr))
+                    found.update(_MEMBERS.findall(a.expr))
+            out |= found - _unchanged(body.guards, line, text)
+    return out
+
+
+def _only_new(body: Body, store: Store, member: str) -> str:
+    """What the note adds when the store is under a guard that skips
+    writing the member's own value."""
+    guard = next((g for g in body.guards if g.holds_at(store.line)
+                  and member in _unchanged((g,), store.line, store.expr)), None)
+    return f": a write is skipped when the value equals it (if ({guard.condition}))" if guard else ""
+
+
+def _unchanged(guards, line: int, written: str) -> set[str]:
+    """The members a write at `line` of `written` is skipped for when it
+    would write their value: an enclosing `if (p->m != value)` whose other
+    side the write writes (lm75's `lm75_write_config()`). Such a write never
+    applies the kept setting again, only a new one."""
+    out = set()
+    for g in guards:
+        sides = g.condition.split("!=")
+        if g.holds_at(line) and len(sides) == 2:
+            for member_side, value_side in (sides, sides[::-1]):
+                value = value_side.strip()
+                if _IDENTIFIER.fullmatch(value) and _names(written, value):
+                    out.update(_MEMBERS.findall(member_side))
     return out
 
 
@@ -183,7 +210,7 @@ def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
              + ("" if value == store.expr else f", from {store.expr}") + ": the device is set at run time"),
         Note(model.path, store.line, store.column,
              f"{where} keeps {store.expr} in {store.target}; nothing of the file writes "
-             f"{member} to the device again"),
+             f"{member} to the device again" + _only_new(read[chain[-1]], store, member)),
         _entry(model, chain[0]),
     )
     for table, down in tables:
