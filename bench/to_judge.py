@@ -18,7 +18,7 @@ import random
 import subprocess
 import sys
 
-BEHAVIOUR = "PM101,PM102,PM103,PM105,PM106,PM107,PM501"
+BEHAVIOUR = "PM101,PM102,PM103,PM105,PM106,PM107,PM109,PM110,PM111,PM501"
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pmlint.text import bodytext
@@ -42,13 +42,14 @@ def _failure(model: FileModel, rule: Rule, exc: Exception) -> RuleFailure:
 
 
 def body_roots(model: FileModel, rules: Iterable[Rule],
-               failures: list[RuleFailure] | None = None) -> set[str]:
-    """The callbacks whose bodies the rules' checks read in this model; a
-    rule whose `reads` fails goes to `failures` (or raises without it)."""
+               failures: list[RuleFailure] | None = None, linked: bool = False) -> set[str]:
+    """The callbacks whose bodies the rules' checks read in this model (only
+    those of the checks that follow calls into other files, with `linked`);
+    a rule whose `reads` fails goes to `failures` (or raises without it)."""
     roots: set[str] = set()
     for rule in rules:
         reads = KINDS[rule.match["kind"]].reads
-        if reads is None:
+        if reads is None or (linked and not KINDS[rule.match["kind"]].linked):
             continue
         try:
             roots.update(reads(model, rule.match))
@@ -69,15 +70,24 @@ def _findings(model: FileModel, rule: Rule) -> list[Finding]:
     return out
 
 
-def judge(model: FileModel, rules: Iterable[Rule],
-          source: bytes | None = None) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
+def judge(model: FileModel, rules: Iterable[Rule], source: bytes | None = None,
+          linker: Callable[[], bodytext.Resolve | None] | None = None,
+          ) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
     """Evaluate each rule on its own. With the file's bytes, the model first
-    gets the bodies the rules read (pmlint.text.bodytext). A rule that fails
-    gives no findings and a RuleFailure."""
+    gets the bodies the rules read (pmlint.text.bodytext), and, where a rule
+    follows calls into the files Kbuild links with this one, those of the
+    functions they define, through what `linker` gives (the pipeline's:
+    pmlint.kernel.modulelinks; None where the other files are not the
+    ones to read). A rule that fails gives no findings and a RuleFailure."""
     rules = list(rules)
     failures: list[RuleFailure] = []
     if source is not None:
         model = bodytext.attach(model, source, body_roots(model, rules, failures))
+        # (A rule whose reads fails is already among the failures.)
+        linked = body_roots(model, rules, [], linked=True) if linker is not None else set()
+        resolve = linker() if linked else None
+        if resolve is not None:
+            model = bodytext.attach_linked(model, linked, resolve)
     failed = {f.rule for f in failures}
     findings: list[Finding] = []
     for rule in rules:

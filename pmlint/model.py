@@ -135,6 +135,30 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A call a file makes, resolved to the definition in another file that
+    Kbuild links with it (pmlint.kernel.modulelinks)."""
+
+    caller: str      # the calling file's path
+    name: str
+    path: str        # the file that defines it
+    exported: bool   # what `path` exports, rather than an object of the caller's module
+
+
+@dataclass(frozen=True)
+class Guard:
+    """An `if` of a body: its condition and the lines of the statement it
+    guards, its `else` left out (pmlint.text.storetext)."""
+
+    condition: str   # as written, blanks folded, cut at 120 characters
+    first: int       # line of the `if`
+    last: int        # line the guarded statement ends on
+
+    def holds_at(self, line: int) -> bool:
+        return self.first <= line <= self.last
+
+
+@dataclass(frozen=True)
 class Body:
     """What a function's body, as the file writes it, does (pmlint.text.bodytext)."""
 
@@ -146,6 +170,7 @@ class Body:
     guarded: bool = False    # opens by returning when a member says so: if (!priv->on) return 0;
     pointer_stores: tuple[Store, ...] = ()   # its stores through a pointer (`->`), in order
     assigns: tuple[Assign, ...] = ()         # its plain assignments to variables, in order
+    guards: tuple[Guard, ...] = ()           # its `if`s, in order
 
 
 @dataclass(frozen=True)
@@ -294,6 +319,13 @@ class FileModel:
     # Where the file sets the functions whose bodies were read as members
     # of an initializer, in the order written; read with the bodies.
     entries: tuple[Entry, ...] = ()
+    # Functions of other files that Kbuild links with this one (the same
+    # module's objects, what the directory exports) which the bodies read
+    # call, with their bodies and their own paths; read only for the checks
+    # that follow calls there (pmlint.kernel.modulelinks).
+    linked: tuple[Function, ...] = ()
+    # How the calls into those files resolved, one per (calling file, name).
+    links: tuple[Link, ...] = ()
     # The CONFIG_ options the #ifs around the file's PM-core callers name,
     # as the configuration given sets them ("CONFIG_X" on, "!CONFIG_X" off):
     # `sequences` are the callers in that setting, and `variants` every other

@@ -82,6 +82,24 @@ def of_baseline_tree() -> dict[str, list[Expect]]:
     return {path: found.get(path, []) for path in BASELINE_FILES}
 
 
+MODULES_TREE = FIXTURES / "modules"
+MODULES_FILES = sorted(p.relative_to(MODULES_TREE).as_posix() for p in MODULES_TREE.rglob("*.c"))
+
+
+def of_modules_tree() -> dict[str, list[Expect]]:
+    """fixtures/modules/'s files, by path relative to that tree, run from its
+    top: a finding's notes may be in the other files of its module, each
+    pinned in the file it points into."""
+    run = lint(MODULES_TREE, "--no-cache", "--quiet", "--format", "json", *MODULES_FILES)
+    assert run.code in (0, 1), run.stderr
+    out: dict[str, list[Expect]] = {path: [] for path in MODULES_FILES}
+    for f in run.doc["findings"]:
+        out[f["path"]].append(Expect(f["line"], "expect", f["rule"], f["column"], f["severity"], f["message"]))
+        for n in f.get("notes", ()):
+            out[n["path"]].append(Expect(n["line"], "evidence", f["rule"], n["column"], "", n["message"]))
+    return {path: sorted(found) for path, found in out.items()}
+
+
 # --fix's stderr, one line a kept note: "pmlint: KIND: FILE: TEXT" or "pmlint: fixed FILE: TEXT".
 _FIX_LINE = re.compile(r"pmlint: (?:(note|warning|error): (.+?)|(fixed) (.+?)): (.*)")
 

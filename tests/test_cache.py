@@ -95,6 +95,23 @@ def test_a_changed_or_new_local_header_invalidates(tmp_path):
     assert run() == []
 
 
+def test_a_changed_file_of_the_module_invalidates_pm111(tmp_path):
+    """PM111 follows probe into the other files of the module: what they say
+    is part of the result, and only the table's file is analysed here."""
+    cache, tree = tmp_path / "cache", tmp_path / "fwdrv"
+    shutil.copytree(FIXTURES / "modules" / "fwdrv", tree)
+    run = lambda: findings(pmlint(tree / "fwspi.c", cache, "--select", "PM111"))
+    assert run() == [("fwspi.c", "PM111")]
+    fwio = (tree / "fwio.c").read_text()
+    (tree / "fwio.c").write_text(fwio.replace("request_firmware(", "fwcore_read_header("))
+    assert run() == []
+    (tree / "fwio.c").write_text(fwio)
+    assert run() == [("fwspi.c", "PM111")]
+    makefile = (tree / "Makefile").read_text()
+    (tree / "Makefile").write_text(makefile.replace("fwcore-y := core.o fwio.o", "fwcore-y := core.o"))
+    assert run() == []                 # fwio.o left the module: its function does not link
+
+
 def test_a_changed_kconfig_or_makefile_invalidates_pm205(tmp_path):
     """PM205 compares a file with CONFIG_PM off only if the tree may build it
     so: what the Makefile and Kconfig say is in the key of its result."""

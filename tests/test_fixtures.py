@@ -6,8 +6,8 @@ import re
 import pytest
 
 from expectations import assert_matches, expected_findings, expected_slots, fixture_files
+from fixture_results import MODULES_FILES, MODULES_TREE, of_fixture, of_modules_tree
 from fixture_results import analysed as _analyse
-from fixture_results import of_fixture
 from pmlint import catalogue
 
 FILES = fixture_files()
@@ -18,6 +18,21 @@ def test_fixture_findings(path):
     """Each finding and note matches one expectation exactly (rule, line,
     column, severity, message), and each expectation one finding or note."""
     assert_matches(path, of_fixture(path))
+
+
+@pytest.fixture(scope="module")
+def modules_tree():
+    return of_modules_tree()
+
+
+@pytest.mark.parametrize("rel", MODULES_FILES)
+def test_module_fixture_findings(rel, modules_tree):
+    """fixtures/modules/: each file's findings and the notes that point into it."""
+    assert_matches(MODULES_TREE / rel, modules_tree[rel])
+
+
+def test_a_module_fixture_pins_the_notes_of_another_files_finding(modules_tree):
+    assert any(found and all(e.kind == "evidence" for e in found) for found in modules_tree.values())
 
 
 @pytest.mark.parametrize("path", [p for p in FILES if expected_slots(p)],

@@ -4,7 +4,8 @@
     python tests/update_expectations.py --check  # only say what would change (exit 1 if anything)
 
 It rewrites the `expect:` and `evidence:` comments of fixtures/*.c,
-fixtures/flags/ and fixtures/baseline/, the `fix:` comments of fixtures/fix/
+fixtures/flags/, fixtures/baseline/ and fixtures/modules/, the `fix:`
+comments of fixtures/fix/
 (in NAME.c and NAME.fixed.c alike) and tests/golden/fixtures.txt. A
 deliberate change of a message or a column is then one command and a diff to
 read: every line of it must be the change intended. See fixtures/README.md.
@@ -18,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from expectations import FIXTURES, read_lines, read_text, rewrite, write_text  # noqa: E402
-from fixture_results import (BASELINE_TREE, FIX_BEFORE, FLAGGED, GOLDEN, golden_text,  # noqa: E402
-                             of_baseline_tree, of_fix, of_fixed, of_fixture, of_flagged,
-                             with_fix_comments)
+from fixture_results import (BASELINE_TREE, FIX_BEFORE, FLAGGED, GOLDEN, MODULES_TREE,  # noqa: E402
+                             golden_text, of_baseline_tree, of_fix, of_fixed, of_fixture,
+                             of_flagged, of_modules_tree, with_fix_comments)
 
 
 def _updates():
@@ -31,6 +32,9 @@ def _updates():
         yield path, "".join(rewrite(read_lines(path), of_flagged(path)))
     for rel, found in of_baseline_tree().items():
         path = BASELINE_TREE / rel
+        yield path, "".join(rewrite(read_lines(path), found))
+    for rel, found in of_modules_tree().items():
+        path = MODULES_TREE / rel
         yield path, "".join(rewrite(read_lines(path), found))
     for path in FIX_BEFORE:
         lines = of_fix(path)

@@ -16,6 +16,7 @@ Outside a kernel tree nothing is known and every configuration is compared.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from functools import lru_cache
 from pmlint.kernel import kconfiglang
 
 # `name-$(CONFIG_X) += a.o b.o`, `name-y := ...`, `name-objs += ...`
-_ASSIGN = re.compile(r"^\s*([\w.-]+?)-(?:\$\((CONFIG_\w+)\)|y|objs)\s*[:+]?=(.*)$")
+_ASSIGN = re.compile(r"^\s*([\w.-]+?)-(?:\$\((CONFIG_\w+)\)|y|m|objs)\s*[:+]?=(.*)$")
 
 # Where the tree's Kconfig reading is kept between runs: the pipeline's
 # kconfigstore, once a run with a result cache sets it (keep_readings); the
@@ -52,8 +53,43 @@ def answers() -> Iterator[list[Answer]]:
 
 def still_hold(answered) -> bool:
     """Whether the tree answers every question as it did (answers() recorded them)."""
-    return all(tuple(sorted(requires(path, option) if option else needs(path))) == tuple(answer)
-               for path, option, answer in answered)
+    return all(tuple(sorted(_ask(path, option))) == tuple(answer) for path, option, answer in answered)
+
+
+def _ask(path: str, option: str) -> frozenset[str]:
+    if option == DIGEST:
+        return frozenset({_digest(read(path))})
+    if option == EXPORTS:
+        from pmlint.kernel import modulelinks
+        return frozenset({modulelinks.exports_digest(path)})
+    return requires(path, option) if option else needs(path)
+
+
+# Two questions of pmlint.kernel.modulelinks, each answered by a digest:
+# what a file of the tree holds (read whole), and what the files of a
+# directory export.
+DIGEST = "sha256"
+EXPORTS = "exports"
+
+
+def asked(path: str, question: str, digest: str) -> None:
+    """Record that `question` (DIGEST, EXPORTS) was asked of `path` and what it answered."""
+    _answered(path, question, frozenset({digest}))
+
+
+def read(path: str) -> bytes | None:
+    """A file of the tree (None if it cannot be read), recorded as asked."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        data = None
+    asked(path, DIGEST, _digest(data))
+    return data
+
+
+def _digest(data: bytes | None) -> str:
+    return "missing" if data is None else hashlib.sha256(data).hexdigest()
 
 
 def _answered(path: str, option: str, answer: frozenset[str]) -> frozenset[str]:
@@ -68,23 +104,15 @@ def needs(path: str) -> frozenset[str]:
 
 
 def _needs(path: str) -> frozenset[str]:
-    directory, name = os.path.split(os.path.abspath(path))
-    if not name.endswith(".c"):
+    if not path.endswith(".c"):
         return frozenset()
-    obj = name[:-2]
-    # A subdirectory without a Makefile of its own is built from its parent's
-    # (msm-y += dp/dp_display.o).
-    for _ in range(2):
-        if os.path.exists(os.path.join(directory, "Makefile")):
-            break
-        directory, sub = os.path.split(directory)
-        obj = f"{sub}/{obj}"
-    objects = _objects(directory)
+    directory, obj = object_of(path)
+    named = objects(directory)
     found: set[str] = set()
     seen: set[str] = set()
     while obj not in seen:
         seen.add(obj)
-        lines = objects.get(obj, ())
+        lines = named.get(obj, ())
         if len(lines) != 1:   # not named, or named more than once: nothing certain
             break
         target, option = lines[0]
@@ -97,8 +125,22 @@ def _needs(path: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def object_of(path: str) -> tuple[str, str]:
+    """The directory whose Makefile builds a .c file, and the file's object
+    name there. A subdirectory without a Makefile of its own is built from
+    its parent's (msm-y += dp/dp_display.o)."""
+    directory, name = os.path.split(os.path.abspath(path))
+    obj = name[:-2]
+    for _ in range(2):
+        if os.path.exists(os.path.join(directory, "Makefile")):
+            break
+        directory, sub = os.path.split(directory)
+        obj = f"{sub}/{obj}"
+    return directory, obj
+
+
 @lru_cache(maxsize=256)
-def _objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
+def objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
     """Object name -> the (target, option) of each Makefile line naming it."""
     try:
         with open(os.path.join(directory, "Makefile"), encoding="utf-8", errors="replace") as f:
@@ -107,7 +149,7 @@ def _objects(directory: str) -> dict[str, tuple[tuple[str, str | None], ...]]:
         return {}
     out: dict[str, list] = {}
     for line in text.splitlines():
-        m = _ASSIGN.match(line)
+        m = _ASSIGN.match(line.partition("#")[0])
         if m:
             target, option, objects = m.groups()
             for word in objects.split():

@@ -23,7 +23,9 @@ An entry is keyed by everything a file's result depends on:
 
 What the analysis itself asked the tree (pmlint.kernel.buildneeds: the file's
 Makefile needs and the Kconfig `depends on` of the options varied both ways,
-pmlint.pipeline.optionscan and frontend.configurations) is decided only by parsing,
+pmlint.pipeline.optionscan and frontend.configurations; the digests of the
+other files of a module that PM111 read, and of what their directory
+exports, pmlint.kernel.modulelinks) is decided only by parsing,
 so it is not in the key: the entry keeps each question and its answer, and
 is a hit only while the tree answers them all the same (an edit elsewhere
 in a Kconfig file changes nothing). The answers come from the Makefile,

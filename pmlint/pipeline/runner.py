@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pmlint import engine
-from pmlint.kernel import buildneeds
+from pmlint.kernel import buildneeds, modulelinks
 from pmlint.pipeline import scan, workers
 from pmlint.pipeline.cache import ResultCache
 from pmlint.catalogue import Rule
@@ -23,7 +23,7 @@ from pmlint.filters import inline_suppressed
 from pmlint.pipeline.inputs import file_options, parsed_for
 from pmlint.model import FileModel, Finding, Problem
 from pmlint.frontend import ParseOptions
-from pmlint.pipeline.sourcefile import read_source
+from pmlint.pipeline.sourcefile import read_regular, read_source
 
 # Only files that can hold a table, a driver pointing at one, a xenbus
 # driver, legacy bus callbacks (pm_message_t) or code driving the PM core
@@ -79,11 +79,22 @@ def judge(model: FileModel, source: bytes,
           rules: tuple[Rule, ...]) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
     """The model with the bodies the rules read, its findings less those
     suppressed inline, and the rules that failed on it."""
-    model, findings, failures = engine.judge(model, rules, source)
+    model, findings, failures = engine.judge(model, rules, source, lambda: _linker(model.path, source))
     if findings and b"\0" not in source:
         lines = _source_lines(source)
         findings = [f for f in findings if not inline_suppressed(f, lines)]
     return model, findings, failures
+
+
+def _linker(path: str, source: bytes) -> modulelinks.Linker | None:
+    """What reads the files Kbuild links with the file, when the file judged
+    is the one on disk: not for stdin, nor a patched text or another
+    revision's (--patch, --git), whose module's other files on disk need not
+    be the ones it goes with (docs/limits.md)."""
+    try:
+        return modulelinks.Linker(path) if path != "-" and read_regular(path) == source else None
+    except (OSError, ValueError):   # ValueError: a NUL in the name
+        return None
 
 
 def _finish(model: FileModel, source: bytes, rules: tuple[Rule, ...]) -> FileResult:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 
 from pmlint.text import ctext, members, storetext
-from pmlint.model import Assign, Body, Call, Entry, FileModel, Location, Store
+from pmlint.model import Assign, Body, Call, Entry, FileModel, Function, Guard, Link, Location, Store
 
 # A call: a name, an opening parenthesis. (A leading \b, not a look-behind
 # or an optional `->`, keeps the search fast.)
@@ -46,6 +47,11 @@ _ERROR_RETURN = re.compile(rb"\breturn\s*\(?\s*-\s*E[A-Z0-9_]+")
 # text a '#' is always in a directive.
 _MACRO = re.compile(rb"#[ \t]*define[ \t]+(\w+)\(([^)\n]*)\)((?:[^\n\\]|\\.)*)", re.S)
 _DIRECTIVE_LINE = re.compile(rb"#(?:[^\n\\]|\\.)*", re.S)
+# A name and '(' at file scope, or a brace: what definitions() scans for.
+_TOP = re.compile(rb"[{}]|\b([A-Za-z_]\w*)\s*\(")
+_STATIC = re.compile(rb"\bstatic\b")
+# An annotation after a definition's parameters: `__name`, with its `(...)`.
+_ANNOTATION = re.compile(rb"__\w+\b\s*(\()?")
 _ARGS_SHOWN = 120   # characters of a call's arguments kept (the vocabulary reads a few)
 _MACRO_DEPTH = 8
 
@@ -79,6 +85,52 @@ def attach(model: FileModel, source: bytes, roots: Iterable[str]) -> FileModel:
                                called=reader.called(),
                                pointers=storetext.origins(reader.masked, through),
                                entries=entries)
+
+
+# Functions of other files read at most (nearest first): a driver whose
+# probe reaches into a whole subsystem's library is read that far.
+_LINKED_MOST = 300
+
+# Where a name called from a file is defined in another: (path, its reader,
+# offset of the name, offset of the body's '{', static, exported), or None.
+Resolve = Callable[[str, str], "tuple[str, BodyReader, int, int, bool, bool] | None"]
+
+
+def attach_linked(model: FileModel, roots: Iterable[str], resolve: Resolve) -> FileModel:
+    """The model with `linked` and `links`: the functions of other files (as
+    `resolve`, pmlint.kernel.modulelinks, finds them) that the bodies read
+    from `roots` call, directly or through each other, with their bodies,
+    and how each call resolved. The file's own bodies are attach()'s; a call
+    from another file back into this one is not followed."""
+    functions = {f.name: f for f in model.functions}
+    linked: dict[tuple[str, str], Function] = {}
+    links: dict[tuple[str, str], Link] = {}
+    todo = deque((model.path, r) for r in sorted(set(roots)))
+    seen: set[tuple[str, str]] = set()
+    while todo and len(linked) < _LINKED_MOST:
+        caller, name = todo.popleft()
+        if (caller, name) in seen:
+            continue
+        seen.add((caller, name))
+        own = functions.get(name)
+        if caller == model.path and own is not None and own.body_at is not None:
+            if own.body is not None:
+                todo.extend((caller, c.name) for c in own.body.calls if not c.indirect)
+            continue
+        found = resolve(caller, name)
+        if found is None or found[0] == model.path:
+            continue
+        path, reader, name_at, brace, static, exported = found
+        links[(caller, name)] = Link(caller, name, path, exported)
+        if (path, name) in linked:
+            continue
+        body = reader.body(brace)
+        if body is None:
+            continue
+        linked[(path, name)] = Function(name, Location(path, *reader.line_col(name_at)),
+                                        defined=True, static=static, body=body)
+        todo.extend((path, c.name) for c in body.calls if not c.indirect)
+    return dataclasses.replace(model, linked=tuple(linked.values()), links=tuple(links.values()))
 
 
 class BodyReader:
@@ -154,11 +206,39 @@ class BodyReader:
             line, _ = self.line_col(at, base)
             base = (at, line)
             assigns.append(Assign(name, line, expr))
+        guards = []
+        base = (brace, first)
+        for condition, at, end in storetext.guards_in(self.masked, brace, close):
+            line, _ = self.line_col(at, base)
+            base = (at, line)
+            guards.append(Guard(condition, line, self.line_col(end, base)[0]))
         text = self.masked[brace:close + 1]
         return Body(tuple(calls), first, last,
                     stores=_STORE.search(text) is not None,
                     returns_error=_ERROR_RETURN.search(text) is not None,
-                    guarded=_guarded(text), pointer_stores=tuple(stores), assigns=tuple(assigns))
+                    guarded=_guarded(text), pointer_stores=tuple(stores), assigns=tuple(assigns),
+                    guards=tuple(guards))
+
+    def definitions(self) -> dict[str, tuple[int, int, bool]]:
+        """Name -> (offset of the name, of its body's '{', static) of each
+        function the text defines at file scope."""
+        text, out, depth, pos = self.masked, {}, 0, 0
+        while (m := _TOP.search(text, pos)) is not None:
+            pos = m.end()
+            if m.group(1) is None:
+                depth += 1 if m.group() == b"{" else -1
+                continue
+            if depth:
+                continue
+            close = ctext.closing(text, m.end() - 1)
+            if close < 0:
+                break
+            brace = pos = _past_annotations(text, close + 1)
+            if text[brace:brace + 1] == b"{":
+                start = max(text.rfind(b";", 0, m.start()), text.rfind(b"}", 0, m.start())) + 1
+                out.setdefault(m.group(1).decode(), (m.start(), brace,
+                                                      _STATIC.search(text, start, m.start()) is not None))
+        return out
 
     def called(self) -> tuple[str, ...]:
         """Every name the file's code calls directly, outside directives, sorted."""
@@ -172,6 +252,29 @@ class BodyReader:
             out.extend(self._expand(inner, inner_indirect, inner_args, line, column,
                                     through or name, depth + 1))
         return out
+
+
+def _skip_blank(text: bytes, pos: int) -> int:
+    while pos < len(text) and text[pos] in b" \t\r\n":
+        pos += 1
+    return pos
+
+
+def _past_annotations(text: bytes, pos: int) -> int:
+    """The offset past the blanks and the annotations that may follow a
+    definition's parameters (`__releases(x)`, `__attribute__((nonnull))`,
+    `__acquires(x)`), where its body's '{' would be."""
+    while True:
+        pos = _skip_blank(text, pos)
+        m = _ANNOTATION.match(text, pos)
+        if m is None:
+            return pos
+        pos = m.end()
+        if m.group(1):
+            close = ctext.closing(text, pos - 1)
+            if close < 0:
+                return pos
+            pos = close + 1
 
 
 def _guarded(body: bytes) -> bool:

@@ -67,18 +67,19 @@ def indent_to(column: int) -> bytes:
     return b"\t" * (column // TAB) + b" " * (column % TAB)
 
 
+_BRACKET = re.compile(rb"[(){}\[\]]")
+
+
 def closing(masked: bytes, at: int) -> int:
     """Offset of the bracket closing the one at `at` ('(' or '{'), or -1."""
-    pairs = {ord("("): ord(")"), ord("{"): ord("}"), ord("["): ord("]")}
     depth = 0
-    for i in range(at, len(masked)):
-        c = masked[i]
-        if c in pairs:
+    for m in _BRACKET.finditer(masked, at):
+        if m.group() in b"({[":
             depth += 1
-        elif c in pairs.values():
+        else:
             depth -= 1
             if depth == 0:
-                return i
+                return m.start()
     return -1
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pmlint.model import PointerOrigin
+from pmlint.text import ctext
 
 _INDEX = rb"(?:\s*\[[^\]\n]*\])*"
 # A store through at least one `->`: name[i]->member.member[j] op= (not ==).
@@ -64,6 +65,42 @@ def assignments_in(text: bytes, start: int, end: int):
         if before.endswith((b".", b"->")):
             continue
         yield m.group(1).decode(), _expression(text, m.end(), end), m.start(1)
+
+
+_IF = re.compile(rb"\bif\s*\(")
+_STATEMENT_END = re.compile(rb"[;(){}]")
+
+
+def guards_in(text: bytes, start: int, end: int):
+    """(condition, offset of the `if`, offset where the statement it guards
+    ends) of each `if` in text[start:end]; the condition as written, blanks
+    folded. The statement is the braced block after the condition, or up
+    to the `;` that ends it; an `else` is not part of it."""
+    for m in _IF.finditer(text, start, end):
+        close = ctext.closing(text, m.end() - 1)
+        if close < 0 or close >= end:
+            continue
+        condition = b" ".join(text[m.end():close].split())[:_EXPR_SHOWN].decode("utf-8", "replace")
+        after = close + 1
+        while after < end and text[after] in b" \t\r\n":
+            after += 1
+        if text[after:after + 1] == b"{":
+            last = ctext.closing(text, after)
+        else:
+            last, depth = -1, 0
+            for s in _STATEMENT_END.finditer(text, after, end):
+                c = s.group()
+                if c in b"({":
+                    depth += 1
+                elif c in b")}":
+                    depth -= 1
+                    if depth < 0:
+                        break
+                elif depth == 0:
+                    last = s.start()
+                    break
+        if 0 <= last < end:
+            yield condition, m.start(), last
 
 
 def _expression(text: bytes, start: int, end: int) -> str:

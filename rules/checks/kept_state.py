@@ -29,31 +29,17 @@ from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
 from pmlint.kernel.effects import device_pointers
-from pmlint.model import Body, Call, FileModel, Note, PmTable, Store
+from pmlint.model import Body, Call, FileModel, Note, Store
 from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.rules.checks.registry import (Hit, check, judged_tables, nothing_restores,
-                                          restores_nothing, table_buses)
+from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
 
-_DOWN = ("suspend", "freeze", "poweroff")
 # A value that can differ from call to call: it names a variable (`val`,
 # `usec / info->step`), not only constants (`MODE_A`, `0x10`, `true`).
 _VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
-
-
-def _candidates(model: FileModel, match: dict) -> Iterator[tuple[PmTable, list[str]]]:
-    """(table, its suspend-side members) of the tables with a suspend,
-    freeze or poweroff side, no restore side and no .complete, attached only
-    to drivers of `buses`."""
-    on = table_buses(model)
-    for table in judged_tables(model):
-        have = table.slot_map
-        down = [m for side in _DOWN for m in pmcore.members(side) if m in have]
-        buses = on.get(table.name, set())
-        if down and buses and buses <= set(match["buses"]) and restores_nothing(table):
-            yield table, down
+_MEMBERS = re.compile(r"(?:->|\.)\s*(\w+)")
 
 
 def _writes(body: Body, vocab, skip) -> list[Call]:
@@ -96,19 +82,45 @@ def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
     arguments of a register write or of a function of the file that makes
     one (`writel(p->m, ...)`, `val = p->m | on; regmap_write(map, REG,
     val)`, `foo_write(data, REG, data->m)`) or stored through device
-    memory (`regs->ctrl = p->m`)."""
+    memory (`regs->ctrl = p->m`); a write skipped when it would write the
+    member's own value does not count (_unchanged)."""
     out: set[str] = set()
     read = reach.bodies(model)
     writers = _writers(read, vocab, skip)
     for body in read.values():
-        texts = [c.args for c in _writes(body, vocab, skip)]
-        texts += [c.args for c in body.calls if not c.indirect and c.name in writers]
-        texts += [s.expr for s in body.pointer_stores if device.intersection(s.pointers)]
-        for text in texts:
-            out.update(re.findall(r"(?:->|\.)\s*(\w+)", text))
+        texts = [(c.args, c.line) for c in _writes(body, vocab, skip)]
+        texts += [(c.args, c.line) for c in body.calls if not c.indirect and c.name in writers]
+        texts += [(s.expr, s.line) for s in body.pointer_stores if device.intersection(s.pointers)]
+        for text, line in texts:
+            found = set(_MEMBERS.findall(text))
             for a in body.assigns:
                 if _names(text, a.name):
-                    out.update(re.findall(r"(?:->|\.)\s*(\w+)", a.expr))
+                    found.update(_MEMBERS.findall(a.expr))
+            out |= found - _unchanged(body.guards, line, text)
+    return out
+
+
+def _only_new(body: Body, store: Store, member: str) -> str:
+    """What the note adds when the store is under a guard that skips
+    writing the member's own value."""
+    guard = next((g for g in body.guards if g.holds_at(store.line)
+                  and member in _unchanged((g,), store.line, store.expr)), None)
+    return f": a write is skipped when the value equals it (if ({guard.condition}))" if guard else ""
+
+
+def _unchanged(guards, line: int, written: str) -> set[str]:
+    """The members a write at `line` of `written` is skipped for when it
+    would write their value: an enclosing `if (p->m != value)` whose other
+    side the write writes (lm75's `lm75_write_config()`). Such a write never
+    applies the kept setting again, only a new one."""
+    out = set()
+    for g in guards:
+        sides = g.condition.split("!=")
+        if g.holds_at(line) and len(sides) == 2:
+            for member_side, value_side in (sides, sides[::-1]):
+                value = value_side.strip()
+                if _IDENTIFIER.fullmatch(value) and _names(written, value):
+                    out.update(_MEMBERS.findall(member_side))
     return out
 
 
@@ -167,7 +179,7 @@ def _entry(model: FileModel, root: str) -> Note:
 def _reads(model: FileModel, match: dict) -> list[str]:
     """Every function of the file, when a table may be judged: where the
     setting is made and whether anything writes it again decides."""
-    if not any(True for _ in _candidates(model, match)):
+    if not any(True for _ in restoreless(model, match["buses"])):
         return []
     return [f.name for f in model.functions if f.body_at is not None]
 
@@ -175,7 +187,7 @@ def _reads(model: FileModel, match: dict) -> list[str]:
 @check("kept-not-restored", params=("buses", "not_writes"), optional=("vocabulary",),
        fields=("present", "member", "writer"), reads=_reads)
 def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
-    tables = list(_candidates(model, match))
+    tables = list(restoreless(model, match["buses"]))
     if not tables:
         return
     vocab = vocabulary(match)
@@ -198,7 +210,7 @@ def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
              + ("" if value == store.expr else f", from {store.expr}") + ": the device is set at run time"),
         Note(model.path, store.line, store.column,
              f"{where} keeps {store.expr} in {store.target}; nothing of the file writes "
-             f"{member} to the device again"),
+             f"{member} to the device again" + _only_new(read[chain[-1]], store, member)),
         _entry(model, chain[0]),
     )
     for table, down in tables:

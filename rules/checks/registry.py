@@ -3,9 +3,9 @@
 Each check is a pure function of a FileModel and the rule's [match] table;
 it yields Hits and never prints. The rule's message template is filled in
 from a Hit's fields by the engine. Where a check is registered, @check(kind,
-params=, optional=, fields=, reads=, configurations=) says what its [match]
-takes, which fields its Hits carry and what it needs parsed: the catalogue
-holds every rule to that when it loads.
+params=, optional=, fields=, reads=, configurations=, linked=) says what
+its [match] takes, which fields its Hits carry and what it needs parsed:
+the catalogue holds every rule to that when it loads.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pmlint.kernel import pmcore
-from pmlint.model import FileModel, Location, Note
+from pmlint.model import FileModel, Location, Note, PmTable
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class Kind:
     # Whether it reads FileModel.configurations: without such a check
     # selected, a file is parsed in one configuration only.
     configurations: bool = False
+    # Whether it reads FileModel.linked: the calls of the bodies it reads are
+    # followed into the files Kbuild links with the file (pmlint.kernel.modulelinks).
+    linked: bool = False
 
 
 KINDS: dict[str, Kind] = {}
@@ -56,20 +59,20 @@ KINDS: dict[str, Kind] = {}
 
 def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = (),
           fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None,
-          configurations: bool = False):
+          configurations: bool = False, linked: bool = False):
     """Register a match kind (see Kind); `fields` is a function of the match
     where what the Hits carry depends on it."""
     def register(fn: Check) -> Check:
         given = fields if callable(fields) else (lambda match, names=tuple(fields): names)
         KINDS[kind] = Kind(kind, fn, frozenset(params), frozenset(optional), given, reads,
-                           configurations)
+                           configurations, linked)
         return fn
     return register
 
 
 def kinds() -> dict[str, Kind]:
     """Every match kind: each module of checks registers its own when imported."""
-    from pmlint.rules.checks import behaviour, kept_state, saved_state, tables  # noqa: F401  (they import this module)
+    from pmlint.rules.checks import behaviour, firmware, kept_state, saved_state, tables  # noqa: F401  (they import this module)
     return KINDS
 
 
@@ -86,6 +89,19 @@ def table_buses(model: FileModel) -> dict[str, set[str]]:
             if slot.name.rpartition(".")[2] == "pm":
                 on.setdefault(slot.callback, set()).add(drv.type)
     return on
+
+
+def restoreless(model: FileModel, buses) -> Iterator[tuple[PmTable, list[str]]]:
+    """(table, its suspend-side members) of the tables with a suspend,
+    freeze or poweroff side and nothing for resume from hibernation to call
+    (restores_nothing), attached only to drivers of `buses`."""
+    on = table_buses(model)
+    for table in judged_tables(model):
+        have = table.slot_map
+        down = [m for side in ("suspend", "freeze", "poweroff") for m in pmcore.members(side) if m in have]
+        attached = on.get(table.name, set())
+        if down and attached and attached <= set(buses) and restores_nothing(table):
+            yield table, down
 
 
 def restores_nothing(table) -> bool:

@@ -1,0 +1,139 @@
+"""Match kind "loaded-at-probe-not-restored": the driver's probe loads the
+device's firmware, and no restore-side callback is there to load it again
+after hibernation.
+
+cw1200_spi's shape: `SIMPLE_DEV_PM_OPS(cw1200_pm_ops, cw1200_spi_suspend,
+NULL)`, and its probe calls cw1200_core_probe() (main.c, exported by the
+module cw1200_core), which requests the firmware and downloads it
+(cw1200_load_firmware(), fwio.c). Hibernation powers the machine off, and
+on PMSG_RESTORE the PM core calls only the table's restore members
+(drivers/base/power/main.c, pm_op(); the platform, i2c, spi and amba glue
+add nothing when the driver has a table, PCI only its config space). So
+the device comes back without its firmware, or, where the boot kernel
+probed it too, with a firmware that boot kernel loaded and started, whose
+session (sequence numbers, queues, association) is not the one the image's
+driver goes on from. The calls are followed into the files Kbuild links
+with the table's file (FileModel.linked). Like the other checks: a pure
+function of a FileModel and the rule's [match] table.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import deque
+from collections.abc import Iterator
+
+from pmlint.kernel import pmcore
+from pmlint.model import Body, Call, FileModel, Note
+from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
+
+# A function: where its body is (its file's path) and its name.
+Where = tuple[str, str]
+
+
+def _probes(model: FileModel, tables) -> list[str]:
+    """The probes of the drivers whose `.pm` is one of `tables`."""
+    names = {t.name for t in tables}
+    return sorted({d.probe for d in model.drivers if d.probe
+                   and any(s.name.rpartition(".")[2] == "pm" and s.callback in names for s in d.slots)})
+
+
+class _Bodies:
+    """The bodies read, the file's and the linked ones, and each call
+    resolved as the linker resolved it (FileModel.links)."""
+
+    def __init__(self, model: FileModel):
+        self.path = model.path
+        self.own = {f.name: f.body for f in model.functions if f.body is not None}
+        self.linked = {(f.location.path, f.name): f.body for f in model.linked}
+        self.links = {(k.caller, k.name): k for k in model.links}
+
+    def body(self, where: Where) -> Body | None:
+        return self.own.get(where[1]) if where[0] == self.path else self.linked.get(where)
+
+    def callee(self, caller: str, name: str) -> Where | None:
+        if caller == self.path and name in self.own:
+            return caller, name
+        link = self.links.get((caller, name))
+        return (link.path, name) if link is not None else None
+
+
+def _load(bodies: _Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...], Call] | None:
+    """The shortest chain from a probe to a function that calls one of
+    `loads` (globs), and that call."""
+    todo = deque((w,) for w in (bodies.callee(bodies.path, p) for p in probes) if w)
+    seen: set[Where] = set()
+    while todo:
+        chain = todo.popleft()
+        where = chain[-1]
+        body = bodies.body(where)
+        if where in seen or body is None:
+            continue
+        seen.add(where)
+        for c in body.calls:
+            if c.indirect:
+                continue
+            if any(fnmatch.fnmatchcase(c.name, g) for g in loads):
+                return chain, c
+            callee = bodies.callee(where[0], c.name)
+            if callee is not None:
+                todo.append(chain + (callee,))
+    return None
+
+
+def _chain_text(chain: tuple[Where, ...], here: str) -> str:
+    """'a() -> b() (main.c)': each function, with its file where that is not `here`."""
+    return " -> ".join(f"{name}()" + ("" if path == here else f" ({_relative(path, here)})")
+                       for path, name in chain)
+
+
+def _relative(path: str, here: str) -> str:
+    """`path` as seen from the directory of `here` (main.c, sub/load.c)."""
+    return os.path.relpath(path, os.path.dirname(here) or ".")
+
+
+def _leaves(bodies: _Bodies, chain: tuple[Where, ...]) -> Note | None:
+    """Where the chain leaves the table's file: the call in it to a function of another file."""
+    for (path, name), (to_path, to_name) in zip(chain, chain[1:]):
+        if path == bodies.path and to_path != path:
+            call = next(c for c in bodies.own[name].calls if c.name == to_name and not c.indirect)
+            how = ("which exports it" if bodies.links[(path, to_name)].exported
+                   else "an object of the same module")
+            return Note(path, call.line, call.column,
+                        f"{name}() calls {to_name}(), defined in {_relative(to_path, path)}, {how}")
+    return None
+
+
+def _reads(model: FileModel, match: dict) -> list[str]:
+    """The probes of the drivers of a table that may be judged, and its runtime resume."""
+    tables = [t for t, _ in restoreless(model, match["buses"])]
+    return _probes(model, tables) + [t.slot_map["runtime_resume"] for t in tables
+                                     if "runtime_resume" in t.slot_map]
+
+
+def _runtime_without(bodies: _Bodies, table, loads) -> bool:
+    """The table powers the device down and up at run time, and its runtime
+    resume loads no firmware: the device works after a power-down without
+    probe's (it keeps it, or the driver loads it on each use)."""
+    have = table.slot_map
+    return ("runtime_suspend" in have and "runtime_resume" in have
+            and _load(bodies, [have["runtime_resume"]], loads) is None)
+
+
+@check("loaded-at-probe-not-restored", params=("buses", "loads"),
+       fields=("present", "loader", "request"), reads=_reads, linked=True)
+def loaded_at_probe_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
+    bodies = _Bodies(model)
+    for table, down in restoreless(model, match["buses"]):
+        found = _load(bodies, _probes(model, [table]), match["loads"])
+        if found is None or _runtime_without(bodies, table, match["loads"]):
+            continue
+        chain, call = found
+        where = _chain_text(chain, model.path)
+        notes = [Note(chain[-1][0], call.line, call.column,
+                      f"{where} calls {call.name}(): the driver's probe loads the device's firmware")]
+        leaves = _leaves(bodies, chain)
+        notes += [leaves] if leaves else []
+        yield Hit(table.location, table.name, {
+            "present": pmcore.dotted(down), "loader": f"{chain[0][1]}()", "request": f"{call.name}()"},
+            notes=(*notes, nothing_restores(model, table)))
