@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
 from pmlint.model import Body, Call, FileModel, Guard, Note
+from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.rules.checks.firmware import Bodies, chain_text
 from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
@@ -34,8 +35,10 @@ def _brought_back(body: Body, guard: Guard, vocab) -> list[Call]:
     negated = guard.condition.lstrip().startswith("!")
     out = []
     for c in body.calls:
-        inside = c.line > guard.last if negated else guard.first < c.line <= guard.last
-        if inside and not c.indirect and vocab.kind(c.name, c.args, "up")[0] not in ("neutral", "read"):
+        # Lines, not columns: on the `if`'s own line, all but the test itself.
+        inside = c.line > guard.last if negated else guard.holds_at(c.line)
+        if (inside and not c.indirect and c.name != "netif_running"
+                and vocab.kind(c.name, c.args, "up")[0] not in ("neutral", "read")):
             out.append(c)
     return out
 
@@ -65,8 +68,25 @@ def _resume_side(table) -> list[str]:
 
 
 def _reads(model: FileModel, match: dict) -> list[str]:
-    """The resume side of the tables that may be judged."""
-    return [fn for t, _ in restoreless(model, match["buses"]) for fn in _resume_side(t)]
+    """Every function of the file, when a table may be judged: the resume
+    side, and whether the transmit watchdog redoes what it brings back."""
+    if not any(True for _ in restoreless(model, match["buses"])):
+        return []
+    return [f.name for f in model.functions if f.body_at is not None]
+
+
+def _watchdog(model: FileModel, calls: list[Call]) -> str | None:
+    """The file's `.ndo_tx_timeout` function when it calls, itself or
+    through the file's functions, one of the file's functions among `calls`:
+    the driver recovers the interface on its own a few seconds after
+    transmits stall (smc91x's smc_timeout() redoes smc_reset() and
+    smc_enable())."""
+    read = reach.bodies(model)
+    mine = {c.name for c in calls if c.name in read}
+    for e in model.entries:
+        if e.member == "ndo_tx_timeout" and mine & set(reach.closure(read, [e.function])):
+            return e.function
+    return None
 
 
 @check("running-not-restored", params=("buses",), optional=("vocabulary",),
@@ -79,6 +99,8 @@ def running_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
         if found is None:
             continue
         chain, guard, calls = found
+        if _watchdog(model, calls) is not None:
+            continue
         names = ", ".join(dict.fromkeys(f"{c.name}()" for c in calls))
         where = chain_text(chain, model.path)
         notes = (Note(chain[-1][0], guard.first, 1,
