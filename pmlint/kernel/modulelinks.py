@@ -68,6 +68,8 @@ class Linker:
 
     def __call__(self, caller: str, name: str):
         where = _where(caller)
+        if not self._files():   # no Makefile (or no object in it): nothing links
+            return None
         for path in (where, *self._module_of(where)):
             found = self._defined(path, name, own=path == where)
             if found is not None:

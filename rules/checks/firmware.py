@@ -38,7 +38,7 @@ def _probes(model: FileModel, tables) -> list[str]:
                    and any(s.name.rpartition(".")[2] == "pm" and s.callback in names for s in d.slots)})
 
 
-class _Bodies:
+class Bodies:
     """The bodies read, the file's and the linked ones, and each call
     resolved as the linker resolved it (FileModel.links)."""
 
@@ -58,7 +58,7 @@ class _Bodies:
         return (link.path, name) if link is not None else None
 
 
-def _load(bodies: _Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...], Call] | None:
+def _load(bodies: Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...], Call] | None:
     """The shortest chain from a probe to a function that calls one of
     `loads` (globs), and that call."""
     todo = deque((w,) for w in (bodies.callee(bodies.path, p) for p in probes) if w)
@@ -81,7 +81,7 @@ def _load(bodies: _Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...],
     return None
 
 
-def _chain_text(chain: tuple[Where, ...], here: str) -> str:
+def chain_text(chain: tuple[Where, ...], here: str) -> str:
     """'a() -> b() (main.c)': each function, with its file where that is not `here`."""
     return " -> ".join(f"{name}()" + ("" if path == here else f" ({_relative(path, here)})")
                        for path, name in chain)
@@ -92,7 +92,7 @@ def _relative(path: str, here: str) -> str:
     return os.path.relpath(path, os.path.dirname(here) or ".")
 
 
-def _leaves(bodies: _Bodies, chain: tuple[Where, ...]) -> Note | None:
+def _leaves(bodies: Bodies, chain: tuple[Where, ...]) -> Note | None:
     """Where the chain leaves the table's file: the call in it to a function of another file."""
     for (path, name), (to_path, to_name) in zip(chain, chain[1:]):
         if path == bodies.path and to_path != path:
@@ -111,7 +111,7 @@ def _reads(model: FileModel, match: dict) -> list[str]:
                                      if "runtime_resume" in t.slot_map]
 
 
-def _runtime_without(bodies: _Bodies, table, loads) -> bool:
+def _runtime_without(bodies: Bodies, table, loads) -> bool:
     """The table powers the device down and up at run time, and its runtime
     resume loads no firmware: the device works after a power-down without
     probe's (it keeps it, or the driver loads it on each use)."""
@@ -123,13 +123,13 @@ def _runtime_without(bodies: _Bodies, table, loads) -> bool:
 @check("loaded-at-probe-not-restored", params=("buses", "loads"),
        fields=("present", "loader", "request"), reads=_reads, linked=True)
 def loaded_at_probe_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
-    bodies = _Bodies(model)
+    bodies = Bodies(model)
     for table, down in restoreless(model, match["buses"]):
         found = _load(bodies, _probes(model, [table]), match["loads"])
         if found is None or _runtime_without(bodies, table, match["loads"]):
             continue
         chain, call = found
-        where = _chain_text(chain, model.path)
+        where = chain_text(chain, model.path)
         notes = [Note(chain[-1][0], call.line, call.column,
                       f"{where} calls {call.name}(): the driver's probe loads the device's firmware")]
         leaves = _leaves(bodies, chain)

@@ -72,7 +72,7 @@ def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = ()
 
 def kinds() -> dict[str, Kind]:
     """Every match kind: each module of checks registers its own when imported."""
-    from pmlint.rules.checks import behaviour, firmware, kept_state, saved_state, tables  # noqa: F401  (they import this module)
+    from pmlint.rules.checks import behaviour, firmware, kept_state, running, saved_state, tables  # noqa: F401  (they import this module)
     return KINDS
 
 
