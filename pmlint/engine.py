@@ -43,13 +43,14 @@ def _failure(model: FileModel, rule: Rule, exc: Exception) -> RuleFailure:
 
 def body_roots(model: FileModel, rules: Iterable[Rule],
                failures: list[RuleFailure] | None = None, linked: bool = False) -> set[str]:
-    """The callbacks whose bodies the rules' checks read in this model (only
-    those of the checks that follow calls into other files, with `linked`);
-    a rule whose `reads` fails goes to `failures` (or raises without it)."""
+    """The callbacks whose bodies the rules' checks read in this model (with
+    `linked`, those whose calls they follow into other files); a rule whose
+    `reads` fails goes to `failures` (or raises without it)."""
     roots: set[str] = set()
     for rule in rules:
-        reads = KINDS[rule.match["kind"]].reads
-        if reads is None or (linked and not KINDS[rule.match["kind"]].linked):
+        kind = KINDS[rule.match["kind"]]
+        reads = kind.linked if linked else kind.reads
+        if reads is None:
             continue
         try:
             roots.update(reads(model, rule.match))

@@ -121,7 +121,7 @@ def _runtime_without(bodies: Bodies, table, loads) -> bool:
 
 
 @check("loaded-at-probe-not-restored", params=("buses", "loads"),
-       fields=("present", "loader", "request"), reads=_reads, linked=True)
+       fields=("present", "loader", "request"), reads=_reads, linked=_reads)
 def loaded_at_probe_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     bodies = Bodies(model)
     for table, down in restoreless(model, match["buses"]):

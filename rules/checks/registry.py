@@ -49,9 +49,11 @@ class Kind:
     # Whether it reads FileModel.configurations: without such a check
     # selected, a file is parsed in one configuration only.
     configurations: bool = False
-    # Whether it reads FileModel.linked: the calls of the bodies it reads are
-    # followed into the files Kbuild links with the file (pmlint.kernel.modulelinks).
-    linked: bool = False
+    # The callbacks whose calls it follows into the files Kbuild links with
+    # the file (FileModel.linked and links, pmlint.kernel.modulelinks); None
+    # for a check that reads no other file. Fewer than `reads` where a check
+    # reads the whole file but follows only some of it out of the file.
+    linked: Reads | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -59,7 +61,7 @@ KINDS: dict[str, Kind] = {}
 
 def check(kind: str, *, params: Iterable[str] = (), optional: Iterable[str] = (),
           fields: Iterable[str] | Callable[[dict], Iterable[str]] = (), reads: Reads | None = None,
-          configurations: bool = False, linked: bool = False):
+          configurations: bool = False, linked: Reads | None = None):
     """Register a match kind (see Kind); `fields` is a function of the match
     where what the Hits carry depends on it."""
     def register(fn: Check) -> Check:

@@ -75,6 +75,12 @@ def _reads(model: FileModel, match: dict) -> list[str]:
     return [f.name for f in model.functions if f.body_at is not None]
 
 
+def _linked(model: FileModel, match: dict) -> list[str]:
+    """The resume side of the tables that may be judged: followed into the
+    files Kbuild links with the file (the rest of the file is read here only)."""
+    return [fn for t, _ in restoreless(model, match["buses"]) for fn in _resume_side(t)]
+
+
 def _watchdog(model: FileModel, calls: list[Call]) -> str | None:
     """The file's `.ndo_tx_timeout` function when it calls, itself or
     through the file's functions, one of the file's functions among `calls`:
@@ -90,7 +96,7 @@ def _watchdog(model: FileModel, calls: list[Call]) -> str | None:
 
 
 @check("running-not-restored", params=("buses",), optional=("vocabulary",),
-       fields=("present", "resume", "calls"), reads=_reads, linked=True)
+       fields=("present", "resume", "calls"), reads=_reads, linked=_linked)
 def running_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     vocab = vocabulary(match)
     bodies = Bodies(model)
