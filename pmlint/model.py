@@ -153,6 +153,7 @@ class Guard:
     condition: str   # as written, blanks folded, cut at 120 characters
     first: int       # line of the `if`
     last: int        # line the guarded statement ends on
+    column: int = 0  # column of the `if`
 
     def holds_at(self, line: int) -> bool:
         return self.first <= line <= self.last

@@ -209,9 +209,9 @@ class BodyReader:
         guards = []
         base = (brace, first)
         for condition, at, end in storetext.guards_in(self.masked, brace, close):
-            line, _ = self.line_col(at, base)
+            line, column = self.line_col(at, base)
             base = (at, line)
-            guards.append(Guard(condition, line, self.line_col(end, base)[0]))
+            guards.append(Guard(condition, line, self.line_col(end, base)[0], column))
         text = self.masked[brace:close + 1]
         return Body(tuple(calls), first, last,
                     stores=_STORE.search(text) is not None,

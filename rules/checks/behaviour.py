@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from pmlint.kernel import effects, pmcore
-from pmlint.rules.checks.registry import Hit, check, judged_tables, nothing_restores, restores_nothing, table_buses
+from pmlint.rules.checks.registry import (Hit, check, judged_tables, nothing_restores, only_on,
+                                          restores_nothing, table_buses)
 from pmlint.kernel.effects import CallbackEffects, Effect
 from pmlint.model import FileModel, Note, PmTable
 
@@ -211,7 +212,7 @@ def snapshot_live(model: FileModel, match: dict) -> Iterator[Hit]:
         # pci_pm_restore_noirq() writes back the config space saved at
         # freeze, bus mastering included: that much the PCI core starts again.
         lost = [e for e in live if not (e.cls.name == "bus-master" and "pci_driver" in buses)]
-        stays = bool(lost) and bool(buses) and buses <= set(match["buses"]) and restores_nothing(table)
+        stays = bool(lost) and only_on(on, table, match["buses"]) and restores_nothing(table)
         notes = evidence(model.path, live, lambda e: f": the suspend side stops {e.cls.what}")
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(present),

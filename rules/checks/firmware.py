@@ -19,17 +19,12 @@ function of a FileModel and the rule's [match] table.
 from __future__ import annotations
 
 import fnmatch
-import os
-from collections import deque
 from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
-from pmlint.model import Body, Call, FileModel, Note
+from pmlint.model import Call, FileModel, Note
+from pmlint.rules.checks.linkedcalls import Bodies, Where, chain_text, relative
 from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
-
-# A function: where its body is (its file's path) and its name.
-Where = tuple[str, str]
-
 
 def _probes(model: FileModel, tables) -> list[str]:
     """The probes of the drivers whose `.pm` is one of `tables`."""
@@ -38,58 +33,15 @@ def _probes(model: FileModel, tables) -> list[str]:
                    and any(s.name.rpartition(".")[2] == "pm" and s.callback in names for s in d.slots)})
 
 
-class Bodies:
-    """The bodies read, the file's and the linked ones, and each call
-    resolved as the linker resolved it (FileModel.links)."""
-
-    def __init__(self, model: FileModel):
-        self.path = model.path
-        self.own = {f.name: f.body for f in model.functions if f.body is not None}
-        self.linked = {(f.location.path, f.name): f.body for f in model.linked}
-        self.links = {(k.caller, k.name): k for k in model.links}
-
-    def body(self, where: Where) -> Body | None:
-        return self.own.get(where[1]) if where[0] == self.path else self.linked.get(where)
-
-    def callee(self, caller: str, name: str) -> Where | None:
-        if caller == self.path and name in self.own:
-            return caller, name
-        link = self.links.get((caller, name))
-        return (link.path, name) if link is not None else None
-
-
 def _load(bodies: Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...], Call] | None:
     """The shortest chain from a probe to a function that calls one of
     `loads` (globs), and that call."""
-    todo = deque((w,) for w in (bodies.callee(bodies.path, p) for p in probes) if w)
-    seen: set[Where] = set()
-    while todo:
-        chain = todo.popleft()
-        where = chain[-1]
-        body = bodies.body(where)
-        if where in seen or body is None:
-            continue
-        seen.add(where)
-        for c in body.calls:
-            if c.indirect:
-                continue
-            if any(fnmatch.fnmatchcase(c.name, g) for g in loads):
-                return chain, c
-            callee = bodies.callee(where[0], c.name)
-            if callee is not None:
-                todo.append(chain + (callee,))
+    for chain, body in bodies.walk(probes):
+        call = next((c for c in body.calls if not c.indirect
+                     and any(fnmatch.fnmatchcase(c.name, g) for g in loads)), None)
+        if call is not None:
+            return chain, call
     return None
-
-
-def chain_text(chain: tuple[Where, ...], here: str) -> str:
-    """'a() -> b() (main.c)': each function, with its file where that is not `here`."""
-    return " -> ".join(f"{name}()" + ("" if path == here else f" ({_relative(path, here)})")
-                       for path, name in chain)
-
-
-def _relative(path: str, here: str) -> str:
-    """`path` as seen from the directory of `here` (main.c, sub/load.c)."""
-    return os.path.relpath(path, os.path.dirname(here) or ".")
 
 
 def _leaves(bodies: Bodies, chain: tuple[Where, ...]) -> Note | None:
@@ -100,7 +52,7 @@ def _leaves(bodies: Bodies, chain: tuple[Where, ...]) -> Note | None:
             how = ("which exports it" if bodies.links[(path, to_name)].exported
                    else "an object of the same module")
             return Note(path, call.line, call.column,
-                        f"{name}() calls {to_name}(), defined in {_relative(to_path, path)}, {how}")
+                        f"{name}() calls {to_name}(), defined in {relative(to_path, path)}, {how}")
     return None
 
 

@@ -32,7 +32,7 @@ from pmlint.kernel.effects import device_pointers
 from pmlint.model import Body, Call, FileModel, Note, Store
 from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
+from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless, whole_file_if_restoreless
 
 # A value that can differ from call to call: it names a variable (`val`,
 # `usec / info->step`), not only constants (`MODE_A`, `0x10`, `true`).
@@ -176,16 +176,10 @@ def _entry(model: FileModel, root: str) -> Note:
                 "called from outside at run time")
 
 
-def _reads(model: FileModel, match: dict) -> list[str]:
-    """Every function of the file, when a table may be judged: where the
-    setting is made and whether anything writes it again decides."""
-    if not any(True for _ in restoreless(model, match["buses"])):
-        return []
-    return [f.name for f in model.functions if f.body_at is not None]
-
-
 @check("kept-not-restored", params=("buses", "not_writes"), optional=("vocabulary",),
-       fields=("present", "member", "writer"), reads=_reads)
+       fields=("present", "member", "writer"),
+       # Where the setting is made and whether anything writes it again decides.
+       reads=whole_file_if_restoreless)
 def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     tables = list(restoreless(model, match["buses"]))
     if not tables:

@@ -93,6 +93,13 @@ def table_buses(model: FileModel) -> dict[str, set[str]]:
     return on
 
 
+def only_on(on: dict[str, set[str]], table, buses) -> bool:
+    """Whether a table is the `.pm` of some driver and only of drivers of
+    `buses` (`on` is table_buses())."""
+    attached = on.get(table.name, set())
+    return bool(attached) and attached <= set(buses)
+
+
 def restoreless(model: FileModel, buses) -> Iterator[tuple[PmTable, list[str]]]:
     """(table, its suspend-side members) of the tables with a suspend,
     freeze or poweroff side and nothing for resume from hibernation to call
@@ -101,9 +108,16 @@ def restoreless(model: FileModel, buses) -> Iterator[tuple[PmTable, list[str]]]:
     for table in judged_tables(model):
         have = table.slot_map
         down = [m for side in ("suspend", "freeze", "poweroff") for m in pmcore.members(side) if m in have]
-        attached = on.get(table.name, set())
-        if down and attached and attached <= set(buses) and restores_nothing(table):
+        if down and only_on(on, table, buses) and restores_nothing(table):
             yield table, down
+
+
+def whole_file_if_restoreless(model: FileModel, match: dict) -> list[str]:
+    """Every function of the file, when it has a restoreless() table: for
+    the checks that judge such a table by what the whole file does."""
+    if not any(True for _ in restoreless(model, match["buses"])):
+        return []
+    return [f.name for f in model.functions if f.body_at is not None]
 
 
 def restores_nothing(table) -> bool:

@@ -15,15 +15,14 @@ other checks: a pure function of a FileModel and the rule's [match] table.
 """
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
 from pmlint.model import Body, Call, FileModel, Guard, Note
 from pmlint.rules.checks import reach
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.rules.checks.firmware import Bodies, chain_text
-from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
+from pmlint.rules.checks.linkedcalls import Bodies, chain_text
+from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless, whole_file_if_restoreless
 
 _RUNNING = "netif_running("
 
@@ -46,33 +45,16 @@ def _brought_back(body: Body, guard: Guard, vocab) -> list[Call]:
 def _running_side(bodies: Bodies, roots, vocab):
     """(chain, guard, calls) of the first function the resume side reaches
     that brings the interface back when it is running."""
-    todo = deque((w,) for w in (bodies.callee(bodies.path, r) for r in roots) if w)
-    seen = set()
-    while todo:
-        chain = todo.popleft()
-        body = bodies.body(chain[-1])
-        if chain[-1] in seen or body is None:
-            continue
-        seen.add(chain[-1])
+    for chain, body in bodies.walk(roots):
         for g in body.guards:
             calls = _brought_back(body, g, vocab) if _RUNNING in g.condition else []
             if calls:
                 return chain, g, calls
-        todo.extend(chain + (w,) for w in (bodies.callee(chain[-1][0], c.name)
-                                           for c in body.calls if not c.indirect) if w)
     return None
 
 
 def _resume_side(table) -> list[str]:
     return [table.slot_map[m] for m in pmcore.members("resume") if m in table.slot_map]
-
-
-def _reads(model: FileModel, match: dict) -> list[str]:
-    """Every function of the file, when a table may be judged: the resume
-    side, and whether the transmit watchdog redoes what it brings back."""
-    if not any(True for _ in restoreless(model, match["buses"])):
-        return []
-    return [f.name for f in model.functions if f.body_at is not None]
 
 
 def _linked(model: FileModel, match: dict) -> list[str]:
@@ -96,7 +78,9 @@ def _watchdog(model: FileModel, calls: list[Call]) -> str | None:
 
 
 @check("running-not-restored", params=("buses",), optional=("vocabulary",),
-       fields=("present", "resume", "calls"), reads=_reads, linked=_linked)
+       fields=("present", "resume", "calls"),
+       # The resume side, and whether the transmit watchdog redoes what it brings back.
+       reads=whole_file_if_restoreless, linked=_linked)
 def running_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     vocab = vocabulary(match)
     bodies = Bodies(model)
@@ -109,7 +93,7 @@ def running_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
             continue
         names = ", ".join(dict.fromkeys(f"{c.name}()" for c in calls))
         where = chain_text(chain, model.path)
-        notes = (Note(chain[-1][0], guard.first, 1,
+        notes = (Note(chain[-1][0], guard.first, guard.column,
                       f"{where} brings the interface back when it is running ({names}): what "
                       "ndo_open set up at run time, which the boot kernel's probe does not redo"),
                  nothing_restores(model, table))

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
 from pmlint.rules.checks import reach
-from pmlint.rules.checks.registry import Hit, check, judged_tables, table_buses
+from pmlint.rules.checks.registry import Hit, check, judged_tables, only_on, table_buses
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.kernel.effects import first_arg_end
 from pmlint.model import Body, Call, FileModel, Note, PmTable
@@ -107,8 +107,7 @@ def _candidates(model: FileModel, match: dict):
         have = table.slot_map
         suspend = [m for m in pmcore.members("suspend") if m in have]
         resume = [m for m in pmcore.members("resume") if m in have]
-        buses = on.get(table.name, set())
-        if (suspend and resume and buses and buses <= set(match["buses"])
+        if (suspend and resume and only_on(on, table, match["buses"])
                 and not any(m in have or m in table.nulls for m in hibernation)):
             yield table, suspend, resume
 
