@@ -39,9 +39,10 @@ class Rule:
     retired: str = ""
     category: str = "bug"
     # One finding per table: a finding of this rule on a table that the
-    # report also has a finding of rule `folds_into` on becomes a note of
-    # that finding (filters.one_per_table).
-    folds_into: str = ""
+    # report also has a finding of one of the rules `folds_into` names on
+    # becomes a note of that finding, the first named there
+    # (filters.one_per_table).
+    folds_into: tuple[str, ...] = ()
 
     def explain(self) -> str:
         """The rule's documentation as Markdown (ruff's layout)."""
@@ -64,6 +65,13 @@ class CatalogueError(Exception):
     pass
 
 
+def _rule_ids(value, origin: str) -> tuple[str, ...]:
+    """A list of rule IDs, as `folds_into` takes it."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogueError(f"{origin}: folds_into must be a list of rule IDs, not {value!r}")
+    return tuple(value)
+
+
 def _load(text: str, origin: str) -> Rule:
     try:
         data = tomllib.loads(text)
@@ -79,7 +87,7 @@ def _load(text: str, origin: str) -> Rule:
                     example=docs.get("example", ""), use_instead=docs.get("use_instead", ""),
                     references=tuple(docs.get("references", ())),
                     opt_in=bool(data.get("opt_in", False)), retired=data.get("retired", ""),
-                    category=data.get("category", "bug"), folds_into=data.get("folds_into", ""))
+                    category=data.get("category", "bug"), folds_into=_rule_ids(data.get("folds_into", []), origin))
     except KeyError as exc:
         raise CatalogueError(f"{origin}: missing key {exc}") from None
     if rule.severity not in SEVERITIES:
@@ -160,9 +168,28 @@ def everything() -> tuple[Rule, ...]:
     if len(ids) != len(set(ids)):
         raise CatalogueError("duplicate rule IDs in the catalogue")
     for r in found:
-        if r.folds_into and r.folds_into not in ids:
-            raise CatalogueError(f"{r.id}: folds_into {r.folds_into!r} is no rule of the catalogue")
+        for target in r.folds_into:
+            if target not in ids or target == r.id:
+                raise CatalogueError(f"{r.id}: folds_into {target!r} is no other rule of the catalogue")
+    _no_fold_cycle({r.id: r.folds_into for r in found})
     return tuple(sorted(found, key=lambda r: r.id))
+
+
+def _no_fold_cycle(into: dict[str, tuple[str, ...]]) -> None:
+    """A finding folds into another's, never back into its own: a cycle
+    would leave no finding to hold the others."""
+    done: set[str] = set()
+
+    def visit(rule: str, path: tuple[str, ...]) -> None:
+        if rule in path:
+            raise CatalogueError("folds_into cycle: " + " -> ".join(path[path.index(rule):] + (rule,)))
+        if rule not in done:
+            for target in into.get(rule, ()):
+                visit(target, path + (rule,))
+            done.add(rule)
+
+    for rule in into:
+        visit(rule, ())
 
 
 def by_id() -> dict[str, Rule]:

@@ -78,31 +78,49 @@ _STRENGTH = {"error": 0, "warning": 1, "note": 2}
 
 
 def one_per_table(findings: Iterable[Finding], rules: Iterable[Rule]) -> list[Finding]:
-    """Each finding of a rule that folds into another (Rule.folds_into) on a
-    table that also has a finding of that rule, as notes of that finding:
-    one line saying what the folded finding says, then its evidence. Run
-    last, after every filter, so that a finding suppressed or ignored there
-    leaves the other as it is, and baselines and patch mode see both."""
+    """Each finding of a rule that folds into others (Rule.folds_into) on a
+    table that also has a finding of one of them (the first it names; that
+    one's own host where it folds too), as notes of that finding: one line
+    saying what the folded finding says, then its evidence. Run last, after
+    every filter, so that a finding suppressed or ignored there leaves the
+    other as it is, and baselines and patch mode see both."""
     into = {r.id: r.folds_into for r in rules if r.folds_into}
     findings = list(findings)
-    host = {(f.path, f.symbol, f.rule): i for i, f in enumerate(findings)}
+    at = {(f.path, f.symbol, f.rule): i for i, f in enumerate(findings)}
+
+    def host(i: int) -> int:
+        """The finding `i` ends up a note of, itself where it folds into none
+        (or, should rules fold into each other in a circle, which the
+        catalogue refuses, where the walk comes back)."""
+        walk = [i]
+        while True:
+            f = findings[walk[-1]]
+            j = next((at[k] for target in (into.get(f.rule, ()) if f.symbol else ())
+                      if (k := (f.path, f.symbol, target)) in at), None)
+            if j is None:
+                return walk[-1]
+            if j in walk:
+                return i
+            walk.append(j)
+
     folded: dict[int, list[Finding]] = {}
+    for i in range(len(findings)):
+        h = host(i)
+        if h != i:
+            folded.setdefault(h, []).append(findings[i])
     out = []
-    for f in findings:
-        target = host.get((f.path, f.symbol, into.get(f.rule, "")))
-        if target is None or not f.symbol:
-            out.append(f)
-        else:
-            folded.setdefault(target, []).append(f)
-    for i, f in enumerate(out):
-        extra = folded.get(host.get((f.path, f.symbol, f.rule), -1), ())
+    for i, f in enumerate(findings):
+        if host(i) != i:
+            continue
+        extra = folded.get(i, ())
         if extra:
             notes = list(f.notes)
             for g in extra:
                 notes.append(Note(g.path, g.line, g.column, f"{g.message} [{g.rule}]"))
                 notes += [n for n in g.notes if n not in notes]
-            out[i] = dataclasses.replace(
+            f = dataclasses.replace(
                 f, notes=tuple(notes), items=tuple(dict.fromkeys(f.items + tuple(
                     item for g in extra for item in g.items))),
                 severity=min([f.severity] + [g.severity for g in extra], key=_STRENGTH.__getitem__))
+        out.append(f)
     return out

@@ -154,6 +154,7 @@ class Guard:
     first: int       # line of the `if`
     last: int        # line the guarded statement ends on
     column: int = 0  # column of the `if`
+    leaves: bool = False  # the statement is a `return` or `goto`, or a block ending in one
 
     def holds_at(self, line: int) -> bool:
         return self.first <= line <= self.last

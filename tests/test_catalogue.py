@@ -124,3 +124,16 @@ def test_a_check_that_raises_is_reported_by_the_command_line_against_the_rule(tm
     assert ("PM101_fires.c", "PM101") in rules
     assert not {r for r in rules if r[1] in ("PM000", "PM303")}
     assert str(fixture) in [e["path"] for e in doc["errors"]]
+
+
+def test_folds_into_is_a_list_of_rule_ids():
+    with pytest.raises(CatalogueError) as err:
+        catalogue._load(PM105.replace('name = "', 'folds_into = "PM101"\nname = "', 1), "rules/PM105.toml")
+    assert "folds_into must be a list of rule IDs" in str(err.value)
+
+
+def test_rules_folding_into_each_other_in_a_circle_are_refused():
+    with pytest.raises(CatalogueError) as err:
+        catalogue._no_fold_cycle({"PM101": ("PM112",), "PM112": ("PM110",), "PM110": ("PM101",)})
+    assert "folds_into cycle: PM101 -> PM112 -> PM110 -> PM101" in str(err.value)
+    catalogue._no_fold_cycle({"PM112": ("PM110", "PM101"), "PM110": ("PM101",)})

@@ -282,3 +282,66 @@ def test_functions_set_as_initializer_members_are_found():
     text = b"static const struct iio_info i = { .read_raw = foo_read, .write_raw = &foo_write }; x.y = foo_read;"
     assert [(m, f) for m, f, _ in members.function_members(text, ["foo_read", "foo_write"])] == [
         ("read_raw", "foo_read"), ("write_raw", "foo_write")]
+
+
+def _qux(*args):
+    out = pmlint(*args, "--format", "json", "--exit-zero",
+                 Path(__file__).parents[1] / "fixtures/PM103_fires_library_dma.c").stdout
+    return [f for f in json.loads(out)["findings"] if f["symbol"] == "qux_pm_ops"]
+
+
+def test_a_second_path_that_breaks_is_a_note_of_the_tables_one_finding():
+    # PM103 (the snapshot) and PM112 (RESTORE) on one table: PM103's finding,
+    # PM112's message and evidence as its notes.
+    (found,) = _qux()
+    assert found["rule"] == "PM103" and found["severity"] == "error"
+    folded = [n for n in found["notes"] if n["message"].endswith("[PM112]")]
+    assert len(folded) == 1 and "brings back a session opened at run time" in folded[0]["message"]
+    assert any("brings back, when it is running" in n["message"] for n in found["notes"])
+    assert [f["rule"] for f in _qux("--select", "PM112")] == ["PM112"]
+
+
+def test_folds_into_names_other_rules_only():
+    from pmlint import catalogue
+    rules = {r.id: r for r in catalogue.everything()}
+    assert rules["PM112"].folds_into[:3] == ("PM101", "PM102", "PM103")
+    for r in rules.values():
+        assert r.id not in r.folds_into and set(r.folds_into) <= set(rules)
+
+
+def _finding(rule: str, symbol: str = "t", line: int = 10, severity: str = "error"):
+    from pmlint.model import Finding, Note
+    return Finding("f.c", line, 1, rule, severity, symbol, f"{rule} says",
+                   notes=(Note("f.c", 3, 1, f"{rule} evidence"), Note("f.c", 10, 1, "shared")))
+
+
+def _rules(**into):
+    import dataclasses
+    by = {r.id: r for r in catalogue.everything()}
+    return [dataclasses.replace(by[rid], folds_into=tuple(t)) for rid, t in into.items()]
+
+
+def test_a_chain_of_folds_ends_at_the_first_rule_with_no_host():
+    from pmlint.filters import one_per_table
+    rules = _rules(PM101=(), PM109=("PM101",), PM110=("PM109", "PM101"))
+    (one,) = one_per_table([_finding("PM101"), _finding("PM109"), _finding("PM110", severity="warning")], rules)
+    assert one.rule == "PM101" and one.severity == "error"
+    said = [n.message for n in one.notes]
+    assert "PM109 says [PM109]" in said and "PM110 says [PM110]" in said
+    assert said.count("shared") == 1
+
+
+def test_a_fold_takes_the_first_rule_named_that_reports_the_table():
+    from pmlint.filters import one_per_table
+    rules = _rules(PM102=(), PM103=(), PM112=("PM103", "PM102"))
+    out = one_per_table([_finding("PM102"), _finding("PM103"), _finding("PM112")], rules)
+    assert [f.rule for f in out] == ["PM102", "PM103"]
+    assert any(n.message.endswith("[PM112]") for n in out[1].notes)
+    # Another table's finding is its own.
+    assert [f.rule for f in one_per_table([_finding("PM103"), _finding("PM112", "u")], rules)] == ["PM103", "PM112"]
+
+
+def test_findings_of_rules_in_a_circle_stay_as_they_are():
+    from pmlint.filters import one_per_table
+    rules = _rules(PM101=("PM112",), PM112=("PM101",))
+    assert [f.rule for f in one_per_table([_finding("PM101"), _finding("PM112")], rules)] == ["PM101", "PM112"]

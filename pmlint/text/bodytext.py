@@ -208,10 +208,10 @@ class BodyReader:
             assigns.append(Assign(name, line, expr))
         guards = []
         base = (brace, first)
-        for condition, at, end in storetext.guards_in(self.masked, brace, close):
+        for condition, at, end, leaves in storetext.guards_in(self.masked, brace, close):
             line, column = self.line_col(at, base)
             base = (at, line)
-            guards.append(Guard(condition, line, self.line_col(end, base)[0], column))
+            guards.append(Guard(condition, line, self.line_col(end, base)[0], column, leaves))
         text = self.masked[brace:close + 1]
         return Body(tuple(calls), first, last,
                     stores=_STORE.search(text) is not None,

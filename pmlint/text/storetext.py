@@ -71,11 +71,18 @@ _IF = re.compile(rb"\bif\s*\(")
 _STATEMENT_END = re.compile(rb"[;(){}]")
 
 
+# A statement that leaves the function: the last of a guarded block, or the
+# guarded statement itself.
+_LEAVES = re.compile(rb"(?:^|[;{}])\s*(?:return\b[^;]*|goto\s+\w+\s*);\s*\}?\s*$")
+
+
 def guards_in(text: bytes, start: int, end: int):
     """(condition, offset of the `if`, offset where the statement it guards
-    ends) of each `if` in text[start:end]; the condition as written, blanks
-    folded. The statement is the braced block after the condition, or up
-    to the `;` that ends it; an `else` is not part of it."""
+    ends, whether that statement leaves the function) of each `if` in
+    text[start:end]; the condition as written, blanks folded. The statement
+    is the braced block after the condition, or up to the `;` that ends it;
+    an `else` is not part of it. It leaves when it is a `return` or a
+    `goto`, or a block whose last statement is one."""
     for m in _IF.finditer(text, start, end):
         close = ctext.closing(text, m.end() - 1)
         if close < 0 or close >= end:
@@ -100,7 +107,7 @@ def guards_in(text: bytes, start: int, end: int):
                     last = s.start()
                     break
         if 0 <= last < end:
-            yield condition, m.start(), last
+            yield condition, m.start(), last, _LEAVES.search(text[after:last + 1]) is not None
 
 
 def _expression(text: bytes, start: int, end: int) -> str:

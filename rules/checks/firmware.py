@@ -22,9 +22,10 @@ import fnmatch
 from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
-from pmlint.model import Call, FileModel, Note
+from pmlint.model import Call, FileModel, Guard, Note
+from pmlint.rules.checks import cexpr, reach
 from pmlint.rules.checks.linkedcalls import Bodies, Where, chain_text, relative
-from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless
+from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless, whole_file_if_restoreless
 
 def _probes(model: FileModel, tables) -> list[str]:
     """The probes of the drivers whose `.pm` is one of `tables`."""
@@ -44,6 +45,40 @@ def _load(bodies: Bodies, probes: list[str], loads) -> tuple[tuple[Where, ...], 
     return None
 
 
+def _once(model: FileModel, loads, run) -> tuple[str, Guard, Call] | None:
+    """A function of the file run at run time (`run`: not probe, not a PM
+    callback) that loads the firmware once: before it requests it (itself
+    or through the file's functions it calls, two calls deep), it returns
+    while a member is set that it stores afterwards, or that what it calls
+    stores (mtk_vpu's vpu_load_firmware(): `if (vpu->fw_loaded) { ...
+    return 0; }` ... `vpu->fw_loaded = true;`). After hibernation the
+    member is the image's: it says the firmware is loaded."""
+    read = reach.bodies(model)
+
+    def requests(fn: str) -> Call | None:
+        return next((c for c in read[fn].calls if not c.indirect
+                     and any(fnmatch.fnmatchcase(c.name, p) for p in loads)), None)
+
+    for fn in run:
+        reached = reach.closure(read, [fn], 3)
+        call = next((c for g in reached if (c := requests(g)) is not None), None)
+        if call is None:
+            continue
+        # Where fn asks for it: the request, or the call to what makes it.
+        at = min(c.line for c in read[fn].calls if not c.indirect and (
+            c is call or any(fnmatch.fnmatchcase(c.name, p) for p in loads)
+            or c.name != fn and c.name in reached
+            and any(requests(g) for g in reach.closure(read, [c.name], 2))))
+        stored = {" ".join(st.target.split()) for g in reached for st in read[g].pointer_stores
+                  if g != fn or st.line > at}
+        for guard in read[fn].guards:
+            if guard.leaves and guard.last < at and any(
+                    not part.startswith("!") and part in stored and cexpr.MEMBER.search(part)
+                    for part in cexpr.conjuncts(guard.condition)):
+                return fn, guard, call
+    return None
+
+
 def _leaves(bodies: Bodies, chain: tuple[Where, ...]) -> Note | None:
     """Where the chain leaves the table's file: the call in it to a function of another file."""
     for (path, name), (to_path, to_name) in zip(chain, chain[1:]):
@@ -56,7 +91,7 @@ def _leaves(bodies: Bodies, chain: tuple[Where, ...]) -> Note | None:
     return None
 
 
-def _reads(model: FileModel, match: dict) -> list[str]:
+def _linked(model: FileModel, match: dict) -> list[str]:
     """The probes of the drivers of a table that may be judged, and its runtime resume."""
     tables = [t for t, _ in restoreless(model, match["buses"])]
     return _probes(model, tables) + [t.slot_map["runtime_resume"] for t in tables
@@ -73,19 +108,31 @@ def _runtime_without(bodies: Bodies, table, loads) -> bool:
 
 
 @check("loaded-at-probe-not-restored", params=("buses", "loads"),
-       fields=("present", "loader", "request"), reads=_reads, linked=_reads)
+       fields=("present", "loader", "request"),
+       # The file whole for what runs at run time; probe followed into the linked files.
+       reads=whole_file_if_restoreless, linked=_linked)
 def loaded_at_probe_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     bodies = Bodies(model)
+    run = reach.run_time(model) if any(True for _ in restoreless(model, match["buses"])) else {}
     for table, down in restoreless(model, match["buses"]):
-        found = _load(bodies, _probes(model, [table]), match["loads"])
-        if found is None or _runtime_without(bodies, table, match["loads"]):
+        if _runtime_without(bodies, table, match["loads"]):
             continue
-        chain, call = found
-        where = chain_text(chain, model.path)
-        notes = [Note(chain[-1][0], call.line, call.column,
-                      f"{where} calls {call.name}(): the driver's probe loads the device's firmware")]
-        leaves = _leaves(bodies, chain)
-        notes += [leaves] if leaves else []
+        found = _load(bodies, _probes(model, [table]), match["loads"])
+        if found is not None:
+            chain, call = found
+            where = chain_text(chain, model.path)
+            notes = [Note(chain[-1][0], call.line, call.column,
+                          f"{where} calls {call.name}(): the driver's probe loads the device's firmware")]
+            leaves = _leaves(bodies, chain)
+            notes += [leaves] if leaves else []
+            loader = chain[0][1]
+        elif (once := _once(model, match["loads"], run)) is not None:
+            loader, guard, call = once
+            notes = [Note(model.path, guard.first, guard.column,
+                          f"{loader}() loads the device's firmware once ({call.name}()): it returns "
+                          f"before the load while `{guard.condition}`, which it sets, says the firmware is loaded")]
+        else:
+            continue
         yield Hit(table.location, table.name, {
-            "present": pmcore.dotted(down), "loader": f"{chain[0][1]}()", "request": f"{call.name}()"},
+            "present": pmcore.dotted(down), "loader": f"{loader}()", "request": f"{call.name}()"},
             notes=(*notes, nothing_restores(model, table)))

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pmlint.kernel import pmcore
 from pmlint.kernel.effects import device_pointers
 from pmlint.model import Body, Call, FileModel, Note, Store
-from pmlint.rules.checks import reach
+from pmlint.rules.checks import cexpr, reach
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless, whole_file_if_restoreless
 
@@ -38,8 +38,6 @@ from pmlint.rules.checks.registry import Hit, check, nothing_restores, restorele
 # `usec / info->step`), not only constants (`MODE_A`, `0x10`, `true`).
 _VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
-_MEMBERS = re.compile(r"(?:->|\.)\s*(\w+)")
 
 
 def _writes(body: Body, vocab, skip) -> list[Call]:
@@ -92,10 +90,10 @@ def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
         texts += [(c.args, c.line) for c in body.calls if not c.indirect and c.name in writers]
         texts += [(s.expr, s.line) for s in body.pointer_stores if device.intersection(s.pointers)]
         for text, line in texts:
-            found = set(_MEMBERS.findall(text))
+            found = set(cexpr.MEMBER.findall(text))
             for a in body.assigns:
                 if _names(text, a.name):
-                    found.update(_MEMBERS.findall(a.expr))
+                    found.update(cexpr.MEMBER.findall(a.expr))
             out |= found - _unchanged(body.guards, line, text)
     return out
 
@@ -120,7 +118,7 @@ def _unchanged(guards, line: int, written: str) -> set[str]:
             for member_side, value_side in (sides, sides[::-1]):
                 value = value_side.strip()
                 if _IDENTIFIER.fullmatch(value) and _names(written, value):
-                    out.update(_MEMBERS.findall(member_side))
+                    out.update(cexpr.MEMBER.findall(member_side))
     return out
 
 
@@ -150,7 +148,7 @@ def _kept(body: Body, vocab, skip, device) -> Iterator[tuple[Call, str, Store, s
     not a setting)."""
     writes = _writes(body, vocab, skip)
     for s in body.pointer_stores:
-        member = _MEMBER.search(s.target)
+        member = cexpr.LAST_MEMBER.search(s.target)
         if (not s.expr or not member or "[" in s.target or device.intersection(s.pointers)
                 or not _VARIABLE.search(s.expr)):
             continue

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from pmlint.kernel.effects import first_arg_end
 from pmlint.model import Call
+from pmlint.rules.checks import cexpr
 
 _CONSTANT = re.compile(r"\b[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*\b")
 _NUMBER = re.compile(r"(?:0[xX][0-9a-fA-F]+|[1-9][0-9]*|0)[uUlL]*")
-_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
 _NAME = re.compile(r"\b[A-Za-z_]\w+\b")
 # Names in an address that say nothing about where it points.
 _NOT_PLACES = frozenset(("sizeof", "u8", "u16", "u32", "u64", "int", "long", "unsigned", "void",
@@ -68,14 +68,14 @@ def register(address: str) -> Register:
     constants = _CONSTANT.findall(address)
     if constants:
         return Register(constants[-1], _places(address), address)
-    members = _MEMBER.findall(address)
+    members = cexpr.MEMBER.findall(address)
     if address.startswith("&") and members:
         return Register(members[-1], _places(address), address)
     return Register("", _places(address), address)
 
 
 def _places(address: str) -> frozenset[str]:
-    names = _MEMBER.findall(address) or _NAME.findall(address)
+    names = cexpr.MEMBER.findall(address) or _NAME.findall(address)
     return frozenset(n for n in names if n not in _NOT_PLACES and not _CONSTANT.fullmatch(n))
 
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 
 from pmlint.kernel import pmcore
-from pmlint.rules.checks import reach
+from pmlint.rules.checks import cexpr, reach
 from pmlint.rules.checks.registry import Hit, check, judged_tables, only_on, table_buses
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.kernel.effects import first_arg_end
@@ -33,7 +33,6 @@ from pmlint.model import Body, Call, FileModel, Note, PmTable
 from pmlint.rules.checks.registers import Register, read_address, register, write_address
 
 _DEPTH = 4   # functions followed, as pmlint.kernel.effects does
-_LAST_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
 # `&priv->saved` or `&priv->regs[i]` in a read call's arguments: where it reads into.
 _INTO = re.compile(r"&\s*\(?\s*\w+(?:\s*(?:->|\.)\s*\w+(?:\s*\[[^\]]*\])*)+")
 _HIBERNATION = ("freeze", "thaw", "poweroff", "restore")
@@ -51,7 +50,7 @@ def _reach(model: FileModel, callback: str):
 
 
 def _member(expr: str) -> str:
-    m = _LAST_MEMBER.search(expr.replace(" ", ""))
+    m = cexpr.LAST_MEMBER.search(expr.replace(" ", ""))
     return m.group(1) if m else ""
 
 

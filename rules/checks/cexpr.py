@@ -1,0 +1,58 @@
+"""What a C expression, as the file writes it (blanks folded), names: the
+members it takes (`p->m`, `s.m`), and the parts of a condition that must
+all hold. Shared by the checks that read conditions and stores
+(pmlint.rules.checks.running, firmware, kept_state, saved_state, registers)."""
+from __future__ import annotations
+
+import re
+
+# A member taken by `->` or `.`: `udc->driver`, `priv->ch[k].enabled`.
+MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
+# The member an expression ends at, elements aside: `regs->r[i]` is r.
+LAST_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _split(text: str, sep: str) -> list[str]:
+    """`text` split at each `sep` outside brackets."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            out.append(text[start:i])
+            start = i = i + len(sep)
+            continue
+        i += 1
+    return out + [text[start:]]
+
+
+def _bare(text: str) -> str:
+    """Blanks folded, the parentheses around the whole taken off."""
+    text = " ".join(text.split())
+    while text.startswith("(") and text.endswith(")") and balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def balanced(text: str) -> bool:
+    """No bracket of `text` closes one it did not open, and all are closed."""
+    depth = 0
+    for c in text:
+        depth += (c in _OPEN) - (c in _CLOSE)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def conjuncts(condition: str) -> list[str]:
+    """The parts a condition joins by `&&` at its top level, each bare: every
+    one holds whenever the condition does. None where a top-level `||`
+    joins parts (no part need hold then): []."""
+    condition = _bare(condition)
+    if len(_split(condition, "||")) > 1:
+        return []
+    return [_bare(p) for p in _split(condition, "&&")]
