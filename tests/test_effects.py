@@ -54,6 +54,22 @@ static const struct dev_pm_ops t = { .freeze = f };
     assert got.verdict == "quiesces"
 
 
+def test_a_macro_call_reads_as_the_preprocessor_expands_it():
+    model = _model(b"""#include <linux/pm.h>
+#define ch_readl(c, name) __raw_readl((c)->regs + ATC_##name##_OFFSET)
+#define ch_writel(c, name, val) __raw_writel((val), (c)->regs + ATC_##name##_OFFSET)
+struct ch { void *regs; unsigned int save; };
+static int f(struct device *dev) { struct ch *c = dev_get_drvdata(dev); c->save = ch_readl(c, CFG); ch_writel(c, CTRL, c->save); return 0; }
+static const struct dev_pm_ops t = { .suspend = f };
+""")
+    body = next(fn for fn in model.functions if fn.name == "f").body
+    calls = {c.name: (c.args, c.through) for c in body.calls}
+    assert calls["__raw_readl"] == ("(c)->regs + ATC_CFG_OFFSET", "ch_readl")
+    assert calls["__raw_writel"] == ("(c->save), (c)->regs + ATC_CTRL_OFFSET", "ch_writel")
+    # The store of the macro's result stores the call it makes.
+    assert [s.value for s in body.pointer_stores] == ["__raw_readl"]
+
+
 @pytest.mark.parametrize("body, verdict", [
     (b"{ return 0; }", "nothing"),
     (b"{ return -EBUSY; }", "refuses"),

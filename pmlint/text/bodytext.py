@@ -140,8 +140,10 @@ class BodyReader:
         masked = ctext.mask(source)
         # name -> the calls of its body, as _calls_in gives them
         self.macros: dict[str, list] = {}
+        self.params: dict[str, list[str]] = {}
         for m in _MACRO.finditer(masked):
             self.macros[m.group(1).decode()] = list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
+            self.params[m.group(1).decode()] = [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")]
         self.masked = _DIRECTIVE_LINE.sub(lambda m: ctext.blank(m.group()), masked)
         self._newlines: list[int] | None = None
 
@@ -199,7 +201,7 @@ class BodyReader:
         for target, pointers, value, expr, at in storetext.stores_in(self.masked, brace, close):
             line, column = self.line_col(at, base)
             base = (at, line)
-            stores.append(Store(target, line, column, pointers, value, expr))
+            stores.append(Store(target, line, column, pointers, self._called(value), expr))
         assigns = []
         base = (brace, first)
         for name, expr, at in storetext.assignments_in(self.masked, brace, close):
@@ -244,14 +246,60 @@ class BodyReader:
         """Every name the file's code calls directly, outside directives, sorted."""
         return tuple(sorted({n.decode() for n in _CALL.findall(self.masked)} - _NOT_CALL_NAMES))
 
+    def _called(self, name: str) -> str:
+        """The call a call of `name` is to the compiler: through the file's
+        macros whose replacement is one call (`channel_readl(c, CFG)` is
+        `__raw_readl(...)`), else `name`."""
+        for _ in range(_MACRO_DEPTH):
+            inner = self.macros.get(name)
+            if not inner or len(inner) != 1 or inner[0][1]:
+                break
+            name = inner[0][0]
+        return name
+
     def _expand(self, name, indirect, args, line, column, through, depth):
         if indirect or name not in self.macros or depth >= _MACRO_DEPTH:
             return [Call(name, line, column, args=args, indirect=indirect, through=through)]
         out = []
         for inner, inner_indirect, inner_args, _ in self.macros[name]:
-            out.extend(self._expand(inner, inner_indirect, inner_args, line, column,
-                                    through or name, depth + 1))
+            out.extend(self._expand(inner, inner_indirect, _substitute(inner_args, self.params[name], args),
+                                    line, column, through or name, depth + 1))
         return out
+
+
+_PASTE = re.compile(r"\s*##\s*")
+_WORD = re.compile(r"\b[A-Za-z_]\w*\b")
+
+
+def _substitute(text: str, params: list[str], args: str) -> str:
+    """A macro's replacement text with its parameters replaced by the
+    arguments of the call being expanded, and `a ## b` pasted, as the
+    preprocessor would (`ATC_##name##_OFFSET` with name CFG is
+    ATC_CFG_OFFSET); a call with fewer arguments than parameters (the
+    arguments were cut at _ARGS_SHOWN) leaves the text as written."""
+    values = [a.strip() for a in _split(args)] if args.strip() else []
+    if params and params[-1] == "...":
+        params = params[:-1] + ["__VA_ARGS__"]
+        values = values[:len(params) - 1] + [", ".join(values[len(params) - 1:])]
+    if len(values) != len([p for p in params if p]):
+        return text
+    bound = dict(zip(params, values))
+    out = _WORD.sub(lambda m: bound.get(m.group(), m.group()), text)
+    return _PASTE.sub("", out)
+
+
+def _split(args: str) -> list[str]:
+    """A call's arguments as written, split at the commas outside brackets."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(args):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(args[start:i])
+            start = i + 1
+    return out + [args[start:]]
 
 
 def _skip_blank(text: bytes, pos: int) -> int:

@@ -178,7 +178,9 @@ def saved_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
             continue
         members = list(dict.fromkeys(m for m, _, _ in back))
         notes = [Note(model.path, call.line, call.column,
-                      f"{reach.chain_text(chain)} calls {call.name}() with {member}: written back on resume only")
+                      f"{reach.chain_text(chain)} calls {call.name}()"
+                      + (f" (through {call.through}())" if call.through else "")
+                      + f" with {member}: written back on resume only")
                  for member, call, chain in back[:3]]
         line, column, _ = saved[members[0]]
         notes.append(Note(model.path, line, column, f"{reach.chain_text(where[members[0]])} saves {members[0]} from the device"))
