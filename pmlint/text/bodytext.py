@@ -277,7 +277,7 @@ def _substitute(text: str, params: list[str], args: str) -> str:
     preprocessor would (`ATC_##name##_OFFSET` with name CFG is
     ATC_CFG_OFFSET); a call with fewer arguments than parameters (the
     arguments were cut at _ARGS_SHOWN) leaves the text as written."""
-    values = [a.strip() for a in _split(args)] if args.strip() else []
+    values = [a.strip() for a in ctext.split_outside(args)] if args.strip() else []
     if params and params[-1] == "...":
         params = params[:-1] + ["__VA_ARGS__"]
         values = values[:len(params) - 1] + [", ".join(values[len(params) - 1:])]
@@ -286,20 +286,6 @@ def _substitute(text: str, params: list[str], args: str) -> str:
     bound = dict(zip(params, values))
     out = _WORD.sub(lambda m: bound.get(m.group(), m.group()), text)
     return _PASTE.sub("", out)
-
-
-def _split(args: str) -> list[str]:
-    """A call's arguments as written, split at the commas outside brackets."""
-    out, depth, start = [], 0, 0
-    for i, c in enumerate(args):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(args[start:i])
-            start = i + 1
-    return out + [args[start:]]
 
 
 def _skip_blank(text: bytes, pos: int) -> int:

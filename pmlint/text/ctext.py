@@ -83,6 +83,25 @@ def closing(masked: bytes, at: int) -> int:
     return -1
 
 
+def split_outside(text: str, sep: str = ",") -> list[str]:
+    """`text` (an expression or a call's arguments, as written) split at each
+    `sep` outside brackets: the arguments at `,`, a condition's parts at
+    `&&`."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            out.append(text[start:i])
+            start = i = i + len(sep)
+            continue
+        i += 1
+    return out + [text[start:]]
+
+
 def split_args(masked: bytes, open_at: int, close_at: int) -> list[tuple[int, int]]:
     """(start, end) of each top-level argument between two parentheses."""
     out, depth, start = [], 0, open_at + 1

@@ -6,28 +6,13 @@ from __future__ import annotations
 
 import re
 
+from pmlint.text import ctext
+
 # A member taken by `->` or `.`: `udc->driver`, `priv->ch[k].enabled`.
 MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
 # The member an expression ends at, elements aside: `regs->r[i]` is r.
 LAST_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
 _OPEN, _CLOSE = "([{", ")]}"
-
-
-def _split(text: str, sep: str) -> list[str]:
-    """`text` split at each `sep` outside brackets."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        c = text[i]
-        if c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            out.append(text[start:i])
-            start = i = i + len(sep)
-            continue
-        i += 1
-    return out + [text[start:]]
 
 
 def _bare(text: str) -> str:
@@ -53,6 +38,6 @@ def conjuncts(condition: str) -> list[str]:
     one holds whenever the condition does. None where a top-level `||`
     joins parts (no part need hold then): []."""
     condition = _bare(condition)
-    if len(_split(condition, "||")) > 1:
+    if len(ctext.split_outside(condition, "||")) > 1:
         return []
-    return [_bare(p) for p in _split(condition, "&&")]
+    return [_bare(p) for p in ctext.split_outside(condition, "&&")]

@@ -55,20 +55,23 @@ def _once(model: FileModel, loads, run) -> tuple[str, Guard, Call] | None:
     member is the image's: it says the firmware is loaded."""
     read = reach.bodies(model)
 
-    def requests(fn: str) -> Call | None:
-        return next((c for c in read[fn].calls if not c.indirect
-                     and any(fnmatch.fnmatchcase(c.name, p) for p in loads)), None)
+    def loader(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, p) for p in loads)
 
     for fn in run:
         reached = reach.closure(read, [fn], 3)
-        call = next((c for g in reached if (c := requests(g)) is not None), None)
-        if call is None:
+        # The functions reached that request it, nearest first, and their first request.
+        makes: dict[str, Call] = {}
+        for g in reached:
+            for c in read[g].calls:
+                if not c.indirect and loader(c.name):
+                    makes.setdefault(g, c)
+        if not makes:
             continue
+        call = next(iter(makes.values()))
         # Where fn asks for it: the request, or the call to what makes it.
         at = min(c.line for c in read[fn].calls if not c.indirect and (
-            c is call or any(fnmatch.fnmatchcase(c.name, p) for p in loads)
-            or c.name != fn and c.name in reached
-            and any(requests(g) for g in reach.closure(read, [c.name], 2))))
+            loader(c.name) or c.name != fn and makes.keys() & reach.closure(read, [c.name], 2).keys()))
         stored = {" ".join(st.target.split()) for g in reached for st in read[g].pointer_stores
                   if g != fn or st.line > at}
         for guard in read[fn].guards:

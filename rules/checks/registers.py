@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pmlint.kernel.effects import first_arg_end
 from pmlint.model import Call
+from pmlint.text import ctext
 from pmlint.rules.checks import cexpr
 
 _CONSTANT = re.compile(r"\b[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*\b")
@@ -32,13 +32,7 @@ _FIRST_IS_REGISTER = ("regmap_field_", "gpiod_", "gpio_", "memcpy_toio")
 
 def arguments(args: str) -> list[str]:
     """A call's arguments, split at the commas outside brackets, blanks trimmed."""
-    out = []
-    while True:
-        end = first_arg_end(args)
-        out.append(args[:end].strip())
-        if end >= len(args):
-            return out
-        args = args[end + 1:]
+    return [a.strip() for a in ctext.split_outside(args)]
 
 
 @dataclass(frozen=True)
