@@ -126,3 +126,11 @@ def test_stdin_reads_no_local_header(tmp_path):
     piped = lint(tmp_path, "--no-cache", "--format", "json", "--select", "PM109", "-",
                  stdin=(tmp_path / "PM109_fires_headers.c").read_bytes())
     assert piped.code == 0 and piped.doc["findings"] == []
+
+
+def test_a_stub_for_another_configuration_does_not_replace_a_macro_that_calls():
+    """Both branches of an #if count, as in a body (smc91x.h's SMC_outb)."""
+    reader = BodyReader(b"#ifdef A\n#define out(v, a) writeb(v, a)\n#else\n#define out(v, a)\n#endif\n"
+                        b"#define dbg(x)\nvoid f(int *a) { out(1, a); dbg(a); }\n")
+    body = reader.body(reader.definitions()["f"][1])
+    assert [(c.name, c.args) for c in body.calls] == [("writeb", "1, a")]

@@ -151,7 +151,7 @@ class BodyReader:
     """One file's text, ready to read any of its function bodies; the texts
     of the local headers it includes, in the order they are included, give
     macros too (a later definition, the file's last, replaces an earlier one
-    of the same name, as a redefinition does)."""
+    of the same name, as a redefinition does, unless it makes no call)."""
 
     def __init__(self, source: bytes, headers: Iterable[bytes] = ()):
         # name -> the calls of its body, as _calls_in gives them
@@ -166,8 +166,13 @@ class BodyReader:
 
     def _define(self, masked: bytes) -> None:
         for m in _MACRO.finditer(masked):
-            self.macros[m.group(1).decode()] = list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
-            self.params[m.group(1).decode()] = [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")]
+            name, calls = m.group(1).decode(), list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
+            # Both branches of an #if count, as in a body: a stub for another
+            # configuration (`#else #define SMC_outb(v, a, r)`) does not
+            # replace a definition that makes calls.
+            if calls or not self.macros.get(name):
+                self.macros[name] = calls
+                self.params[name] = [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")]
 
     def line_col(self, at: int, base: tuple[int, int] | None = None) -> tuple[int, int]:
         """Line and column of an offset: counted on from (offset, line) `base`
