@@ -7,6 +7,7 @@ run. It is never the file's fault, so it never becomes a PM000.
 """
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections.abc import Callable, Iterable
@@ -72,21 +73,24 @@ def _findings(model: FileModel, rule: Rule) -> list[Finding]:
 
 
 def judge(model: FileModel, rules: Iterable[Rule], source: bytes | None = None,
-          linker: Callable[[], bodytext.Resolve | None] | None = None,
+          linker: Callable[[], bodytext.Neighbours | None] | None = None,
           ) -> tuple[FileModel, list[Finding], list[RuleFailure]]:
     """Evaluate each rule on its own. With the file's bytes, the model first
-    gets the bodies the rules read (pmlint.text.bodytext), and, where a rule
-    follows calls into the files Kbuild links with this one, those of the
-    functions they define, through what `linker` gives (the pipeline's:
-    pmlint.kernel.modulelinks; None where the other files are not the
-    ones to read). A rule that fails gives no findings and a RuleFailure."""
+    gets the bodies the rules read (pmlint.text.bodytext), with the macros
+    of the local headers the file includes, and, where a rule follows calls
+    into the files Kbuild links with this one, those of the functions they
+    define, through what `linker` gives (the pipeline's:
+    pmlint.kernel.modulelinks; None where the files around this one are not
+    the ones to read). A rule that fails gives no findings and a RuleFailure."""
     rules = list(rules)
     failures: list[RuleFailure] = []
     if source is not None:
-        model = bodytext.attach(model, source, body_roots(model, rules, failures))
+        neighbours = functools.cache(linker or (lambda: None))   # made once, if at all
+        model = bodytext.attach(model, source, body_roots(model, rules, failures),
+                                lambda: neighbours().headers(model.path, source) if neighbours() else ())
         # (A rule whose reads fails is already among the failures.)
         linked = body_roots(model, rules, [], linked=True) if linker is not None else set()
-        resolve = linker() if linked else None
+        resolve = neighbours() if linked else None
         if resolve is not None:
             model = bodytext.attach_linked(model, linked, resolve)
     failed = {f.rule for f in failures}

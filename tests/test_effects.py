@@ -207,11 +207,14 @@ def test_reading_only_the_bodies_the_rules_judge_changes_no_finding():
     from expectations import fixture_files
     from pmlint.engine import evaluate
     from pmlint.frontend import ParseOptions
+    from pmlint.kernel.modulelinks import Linker
     from pmlint.pipeline.runner import analyse_file
     rules = catalogue.rules()
     for path in fixture_files():
         lazy = analyse_file(str(path), ParseOptions(), rules)
-        full = bodytext.attach(lazy.model, path.read_bytes(), [f.name for f in lazy.model.functions])
+        source = path.read_bytes()
+        full = bodytext.attach(lazy.model, source, [f.name for f in lazy.model.functions],
+                               lambda: Linker(str(path)).headers(str(path), source))
         assert sorted(evaluate(lazy.model, rules)) == sorted(evaluate(full, rules)), path.name
 
 

@@ -86,3 +86,51 @@ def test_another_revision_of_the_file_reads_no_other_file(tmp_path):
     piped = lint(tree, "--no-cache", "--format", "json", "--select", "PM111", "-",
                  stdin=(tree / "fwspi.c").read_bytes())
     assert piped.code == 0 and piped.doc["findings"] == []
+
+
+def test_local_headers_are_read_in_include_order_once_each_and_recorded(tmp_path, monkeypatch):
+    """What a file's quoted #includes lead to, relative to the including
+    file as the preprocessor finds them; a header that includes itself or
+    one already read is not read again, one that is missing is passed over;
+    every read is an answer of the tree (a header's edit invalidates)."""
+    from pmlint.kernel import buildneeds
+    drv = tmp_path / "drv"
+    (drv / "sub").mkdir(parents=True)
+    (drv / "Makefile").write_text("obj-m += a.o\n")
+    (drv / "a.h").write_text('#include "sub/b.h"\n#include "a.h"\n#define A 1\n')
+    (drv / "sub" / "b.h").write_text('#include "../a.h"\n#define B 1\n')
+    source = b'#include "a.h"\n#include "missing.h"\n#include <linux/io.h>\nint x;\n'
+    (drv / "a.c").write_bytes(source)
+    monkeypatch.chdir(tmp_path)
+    with buildneeds.answers() as asked:
+        texts = Linker("drv/a.c").headers("drv/a.c", source)
+    assert texts == [(drv / "sub" / "b.h").read_bytes(), (drv / "a.h").read_bytes()]
+    assert sorted(p for p, _, _ in asked) == ["drv/a.h", "drv/missing.h", "drv/sub/b.h"]
+
+
+def test_a_headers_macro_expands_but_the_files_own_definition_wins():
+    reader = BodyReader(b"#define w(p, v) mine(v, p)\nvoid f(int *p) { w(p, 1); z(p); }\n",
+                        [b"#define w(p, v) writel(v, p)\n#define z(p) readl(p)\n"])
+    body = reader.body(reader.definitions()["f"][1])
+    assert [(c.name, c.args, c.through) for c in body.calls] == [("mine", "1, p", "w"), ("readl", "p", "z")]
+
+
+def test_stdin_reads_no_local_header(tmp_path):
+    """A header's macros are read for the file on disk only, as the linked files are."""
+    import shutil
+    from expectations import FIXTURES
+    for name in ("PM109_fires_headers.c", "PM109_fires_headers.h", "PM109_fires_headers_regs.h"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    on_disk = lint(tmp_path, "--no-cache", "--format", "json", "--select", "PM109", "PM109_fires_headers.c")
+    assert [f["rule"] for f in on_disk.doc["findings"]] == ["PM109"]
+    piped = lint(tmp_path, "--no-cache", "--format", "json", "--select", "PM109", "-",
+                 stdin=(tmp_path / "PM109_fires_headers.c").read_bytes())
+    assert piped.code == 0 and piped.doc["findings"] == []
+
+
+def test_a_stub_for_another_configuration_does_not_replace_a_macro_that_calls():
+    """Both branches of an #if count, as in a body (smc91x.h's SMC_outb)."""
+    reader = BodyReader(b"#ifdef A\n#define out(v, a) writeb(v, a)\n#else\n#define out(v, a)\n#endif\n"
+                        b"#define dbg(x)\nvoid f(int *a) { out(1, a); dbg(a); }\n")
+    body = reader.body(reader.definitions()["f"][1])
+    assert [(c.name, c.args) for c in body.calls] == [("writeb", "1, a")]

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 
 from pmlint.model import Call, FileModel, Location
+from pmlint.text import ctext
 
 # Calls followed into the file's functions; a deeper chain is unknown: past
 # a driver's own helpers it reaches the file's general machinery (an event
@@ -166,22 +167,9 @@ class Effect:
         return "stores to" if self.stored else "calls"
 
 
-def first_arg_end(args: str) -> int:
-    """The offset of the comma that ends a call's first argument (its arguments' end with one)."""
-    depth = 0
-    for i, c in enumerate(args):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            return i
-    return len(args)
-
-
 def _first_arg(args: str) -> str:
     """A call's first argument as written, blanks left out ("priv->clk")."""
-    return args[:first_arg_end(args)].replace(" ", "")
+    return ctext.split_outside(args)[0].replace(" ", "")
 
 
 def _last(effects: list[Effect], wanted) -> int | None:

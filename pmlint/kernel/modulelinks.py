@@ -23,7 +23,13 @@ import re
 from functools import lru_cache
 
 from pmlint.kernel import buildneeds
+from pmlint.text import ctext
 from pmlint.text.bodytext import BodyReader
+
+# Local headers read for one file's macros at most (a driver's own
+# register headers are a few; a directory of headers that include each
+# other is not read whole).
+_HEADERS_MOST = 32
 
 # Read from the raw text (a comment naming one is rare, and the definition
 # found after must be there too): masking every file of a large directory
@@ -78,6 +84,28 @@ class Linker:
         exporter = self._files().get(obj) if obj else None
         found = self._defined(exporter, name, own=False) if exporter else None
         return (*found, True) if found else None
+
+    def headers(self, path: str, source: bytes) -> list[bytes]:
+        """The texts of the local headers the file at `path` (its bytes
+        `source`) includes, directly or through each other, in the order
+        the preprocessor meets them; each read recorded (a header's edit
+        invalidates a cached result of a linked file too)."""
+        out: list[bytes] = []
+        seen: set[str] = set()
+
+        def walk(where: str, text: bytes) -> None:
+            for _, name in ctext.local_includes(text):
+                header = os.path.normpath(os.path.join(os.path.dirname(where), os.fsdecode(name)))
+                if header in seen or len(seen) >= _HEADERS_MOST:
+                    continue
+                seen.add(header)
+                data = buildneeds.read(self._spelled(header))
+                if data is not None and b"\0" not in data:
+                    walk(header, data)
+                    out.append(data)
+
+        walk(_where(path), source)
+        return out
 
     def _exports(self) -> dict[str, str]:
         """Name -> the object of the directory's Makefile whose .c file
@@ -139,7 +167,8 @@ class Linker:
     def _reader(self, where: str) -> BodyReader | None:
         if where not in self._readers:
             data = buildneeds.read(self._spelled(where))
-            self._readers[where] = BodyReader(data) if data is not None and b"\0" not in data else None
+            self._readers[where] = (BodyReader(data, self.headers(where, data))
+                                    if data is not None and b"\0" not in data else None)
         return self._readers[where]
 
 

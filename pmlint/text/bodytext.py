@@ -3,8 +3,9 @@
 The parser skips function bodies (parsing them would cost a second libclang
 parse of most files), so the calls of the PM callbacks that the selected
 rules judge, and of the functions they call, are read from the text: comments, literals and preprocessor lines
-blanked, braces matched. A call through one of the file's own function-like
-macros stands for the calls the macro's body makes, at the place it is used.
+blanked, braces matched. A call through one of the function-like macros of
+the file or of the local headers it includes (as the caller gives their
+text) stands for the calls the macro's body makes, at the place it is used.
 Both branches of an #if inside a body are read (docs/limits.md).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from pmlint.text import ctext, members, storetext
 from pmlint.model import Assign, Body, Call, Entry, FileModel, Function, Guard, Link, Location, Store
@@ -56,15 +58,17 @@ _ARGS_SHOWN = 120   # characters of a call's arguments kept (the vocabulary read
 _MACRO_DEPTH = 8
 
 
-def attach(model: FileModel, source: bytes, roots: Iterable[str]) -> FileModel:
+def attach(model: FileModel, source: bytes, roots: Iterable[str],
+           headers: Callable[[], Iterable[bytes]] = tuple) -> FileModel:
     """The model with the bodies of the functions `roots` and of the file's
     functions they call, directly or not, and the names the file calls;
-    the model as it is when there are no roots (nothing is read)."""
+    the model as it is when there are no roots (nothing is read, not even
+    the texts of the local headers `headers` gives)."""
     todo = sorted(set(roots))
     if not todo:
         return model
     functions = {f.name: f for f in model.functions}
-    reader = BodyReader(source)
+    reader = BodyReader(source, headers())
     seen: set[str] = set()
     while todo:
         name = todo.pop()
@@ -94,6 +98,16 @@ _LINKED_MOST = 300
 # Where a name called from a file is defined in another: (path, its reader,
 # offset of the name, offset of the body's '{', static, exported), or None.
 Resolve = Callable[[str, str], "tuple[str, BodyReader, int, int, bool, bool] | None"]
+
+
+class Neighbours(Protocol):
+    """The files around the file read (pmlint.kernel.modulelinks.Linker):
+    where a name it calls is defined (Resolve), and the texts of the local
+    headers it includes."""
+
+    def __call__(self, caller: str, name: str) -> "tuple[str, BodyReader, int, int, bool, bool] | None": ...
+
+    def headers(self, path: str, source: bytes) -> list[bytes]: ...
 
 
 def attach_linked(model: FileModel, roots: Iterable[str], resolve: Resolve) -> FileModel:
@@ -134,18 +148,31 @@ def attach_linked(model: FileModel, roots: Iterable[str], resolve: Resolve) -> F
 
 
 class BodyReader:
-    """One file's text, ready to read any of its function bodies."""
+    """One file's text, ready to read any of its function bodies; the texts
+    of the local headers it includes, in the order they are included, give
+    macros too (a later definition, the file's last, replaces an earlier one
+    of the same name, as a redefinition does, unless it makes no call)."""
 
-    def __init__(self, source: bytes):
-        masked = ctext.mask(source)
+    def __init__(self, source: bytes, headers: Iterable[bytes] = ()):
         # name -> the calls of its body, as _calls_in gives them
         self.macros: dict[str, list] = {}
         self.params: dict[str, list[str]] = {}
-        for m in _MACRO.finditer(masked):
-            self.macros[m.group(1).decode()] = list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
-            self.params[m.group(1).decode()] = [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")]
+        for header in headers:
+            self._define(ctext.mask(header))
+        masked = ctext.mask(source)
+        self._define(masked)
         self.masked = _DIRECTIVE_LINE.sub(lambda m: ctext.blank(m.group()), masked)
         self._newlines: list[int] | None = None
+
+    def _define(self, masked: bytes) -> None:
+        for m in _MACRO.finditer(masked):
+            name, calls = m.group(1).decode(), list(self._calls_in(m.group(3).replace(b"\\\n", b" \n")))
+            # Both branches of an #if count, as in a body: a stub for another
+            # configuration (`#else #define SMC_outb(v, a, r)`) does not
+            # replace a definition that makes calls.
+            if calls or not self.macros.get(name):
+                self.macros[name] = calls
+                self.params[name] = [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")]
 
     def line_col(self, at: int, base: tuple[int, int] | None = None) -> tuple[int, int]:
         """Line and column of an offset: counted on from (offset, line) `base`

@@ -28,9 +28,9 @@ from pmlint.kernel import pmcore
 from pmlint.rules.checks import cexpr, reach
 from pmlint.rules.checks.registry import Hit, check, judged_tables, only_on, table_buses
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.kernel.effects import first_arg_end
 from pmlint.model import Body, Call, FileModel, Note, PmTable
 from pmlint.rules.checks.registers import Register, read_address, register, write_address
+from pmlint.text.ctext import split_outside
 
 _DEPTH = 4   # functions followed, as pmlint.kernel.effects does
 # `&priv->saved` or `&priv->regs[i]` in a read call's arguments: where it reads into.
@@ -68,7 +68,7 @@ def _saved(body: Body, vocab) -> dict[str, tuple[int, int, list[Register]]]:
     for c in body.calls:
         if not c.indirect and vocab.kind(c.name, c.args, "down")[0] == "read":
             # Past the first argument: readl(&regs->ctrl) reads from there, into nothing.
-            for m in _INTO.finditer(c.args, first_arg_end(c.args)):
+            for m in _INTO.finditer(c.args, len(split_outside(c.args)[0])):
                 if _member(m.group()):
                     add(_member(m.group()), c.line, c.column, c)
     return out
