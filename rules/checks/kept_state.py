@@ -18,7 +18,14 @@ function passes to a register write, the function must be reached at run
 time (pmlint.rules.checks.reach: not from probe alone, not from a PM
 callback alone), and no function of the file may write the member itself
 to the device (`write(p->m)`): a setting written again from its member on
-each use, or by any path, survives. Like the other checks: a pure
+each use, or by any path, survives.
+
+fsl-edma's shape, the second: the setting is written through a helper
+(of the file, or of the files Kbuild links with it, fsl-edma-common.c's
+fsl_edma_chan_mux()) and the resume side writes the member back through
+it too, which says the device loses it when powered down. A write-back
+from a PM callback is no write again at run time, nor is the run-time
+function's own write after its store. Like the other checks: a pure
 function of a FileModel and the rule's [match] table.
 """
 from __future__ import annotations
@@ -32,24 +39,30 @@ from pmlint.kernel.effects import device_pointers
 from pmlint.model import Body, Call, FileModel, Note, Store
 from pmlint.rules.checks import cexpr, reach
 from pmlint.rules.checks.behaviour import vocabulary
-from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless, whole_file_if_restoreless
+from pmlint.rules.checks import registers
+from pmlint.rules.checks.linkedcalls import Bodies, Where, chain_text, relative
+from pmlint.rules.checks.registry import (Hit, check, nothing_restores, restoreless, resume_side,
+                                         resume_side_if_restoreless, whole_file_if_restoreless)
 
 # A value that can differ from call to call: it names a variable (`val`,
 # `usec / info->step`), not only constants (`MODE_A`, `0x10`, `true`).
 _VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# An argument that is a member's value: `fsl_chan->srcid`, `mux->chans[i].srcid`.
+_MEMBER_VALUE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+|\[[^\]]*\])*\s*(?:->|\.)\s*(\w+)")
 
 
 def _writes(body: Body, vocab, skip) -> list[Call]:
-    """The register writes of a body (the vocabulary's `registers` class, up
-    direction), less the calls `skip` names (globs)."""
-    out = []
-    for c in body.calls:
-        cls = vocab.kind(c.name, c.args, "up")[1]
-        if (not c.indirect and cls is not None and cls.name == "registers"
-                and not any(fnmatch.fnmatchcase(c.name, g) for g in skip)):
-            out.append(c)
-    return out
+    """The register writes of a body."""
+    return [c for c in body.calls if _register_write(c, vocab, skip)]
+
+
+def _register_write(call: Call, vocab, skip) -> bool:
+    """Whether a call is a register write (the vocabulary's `registers`
+    class, up direction) that `skip` (globs) does not name."""
+    cls = vocab.kind(call.name, call.args, "up")[1]
+    return (not call.indirect and cls is not None and cls.name == "registers"
+            and not any(fnmatch.fnmatchcase(call.name, g) for g in skip))
 
 
 def _names(text: str, what: str) -> bool:
@@ -74,8 +87,8 @@ def _writers(read: dict[str, Body], vocab, skip) -> set[str]:
     return out
 
 
-def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
-    """The members any function of the file writes to the device as a
+def _rewritten(model: FileModel, vocab, skip, device, among=None) -> set[str]:
+    """The members any function of the file (or of `among`) writes to the device as a
     value, directly or through a variable it assigns from them: in the
     arguments of a register write or of a function of the file that makes
     one (`writel(p->m, ...)`, `val = p->m | on; regmap_write(map, REG,
@@ -85,7 +98,9 @@ def _rewritten(model: FileModel, vocab, skip, device) -> set[str]:
     out: set[str] = set()
     read = reach.bodies(model)
     writers = _writers(read, vocab, skip)
-    for body in read.values():
+    for name, body in read.items():
+        if among is not None and name not in among:
+            continue
         texts = [(c.args, c.line) for c in _writes(body, vocab, skip)]
         texts += [(c.args, c.line) for c in body.calls if not c.indirect and c.name in writers]
         texts += [(s.expr, s.line) for s in body.pointer_stores if device.intersection(s.pointers)]
@@ -160,6 +175,71 @@ def _kept(body: Body, vocab, skip, device) -> Iterator[tuple[Call, str, Store, s
             yield written[0], written[1], s, member.group(1)
 
 
+def _device_writers(bodies: Bodies, vocab, skip) -> set[Where]:
+    """The functions read, the file's and the linked files', that write the
+    device, themselves or through what they call as the linker resolves it."""
+    every = {(bodies.path, name): body for name, body in bodies.own.items()} | bodies.linked
+    out = {w for w, body in every.items() if _writes(body, vocab, skip)}
+    grew = True
+    while grew:
+        more = {w for w, body in every.items() if w not in out
+                and any(not c.indirect and bodies.callee(w[0], c.name) in out for c in body.calls)}
+        out |= more
+        grew = bool(more)
+    return out
+
+
+def _device_write(bodies: Bodies, writers: set[Where], at: Where, call: Call, vocab, skip) -> bool:
+    """Whether a call of the function at `at` writes the device: a register
+    write, or a call of a function that makes one."""
+    return _register_write(call, vocab, skip) or (
+        not call.indirect and bodies.callee(at[0], call.name) in writers)
+
+
+def _written_back(bodies: Bodies, roots, writers, vocab, skip) -> dict[str, tuple[tuple[Where, ...], Call]]:
+    """Member -> (chain, call) where the resume side passes it, as a whole
+    argument (`fsl_chan->srcid`), to a device write: the driver writes it
+    back because the device loses it when powered down."""
+    out: dict[str, tuple[tuple[Where, ...], Call]] = {}
+    for chain, body in bodies.walk(roots):
+        for c in body.calls:
+            if _device_write(bodies, writers, chain[-1], c, vocab, skip):
+                for arg in registers.arguments(c.args):
+                    member = _MEMBER_VALUE.fullmatch(arg)
+                    if member:
+                        out.setdefault(member.group(1), (chain, c))
+    return out
+
+
+def _kept_written_back(model: FileModel, bodies: Bodies, table, vocab, skip, device,
+                       run) -> tuple[Store, Call, str, tuple[str, ...], tuple] | None:
+    """fsl-edma's shape: a run-time function stores a value in a member and
+    writes it to the device (itself, or through a function of the file or
+    of the linked files: `fsl_chan->srcid = dma_spec->args[1];
+    fsl_edma_chan_mux(fsl_chan, fsl_chan->srcid, true)`), the resume side
+    writes the member back, and no other run-time function of the file
+    writes it to the device. (store, write, member, chain, written back)."""
+    writers = _device_writers(bodies, vocab, skip)
+    back = _written_back(bodies, resume_side(table), writers, vocab, skip)
+    if not back:
+        return None
+    read = reach.bodies(model)
+    for fn, chain in sorted(run.items(), key=lambda item: read[item[0]].first):
+        for s in read[fn].pointer_stores:
+            member = cexpr.LAST_MEMBER.search(s.target)
+            if (not s.expr or not member or member.group(1) not in back or "[" in s.target
+                    or device.intersection(s.pointers) or not _VARIABLE.search(s.expr)):
+                continue
+            name = member.group(1)
+            values = [" ".join(s.target.split()), *_carriers(read[fn], s.expr)]
+            write = next((c for c in read[fn].calls if c.line >= s.line
+                          and _device_write(bodies, writers, (model.path, fn), c, vocab, skip)
+                          and any(_names(c.args, v) for v in values)), None)
+            if write is not None and name not in _rewritten(model, vocab, skip, device, set(run) - {fn}):
+                return s, write, name, chain, back[name]
+    return None
+
+
 def _entry(model: FileModel, root: str) -> Note:
     """Where the run-time chain starts: the member it is set as, else the
     function nothing of the file calls."""
@@ -176,8 +256,9 @@ def _entry(model: FileModel, root: str) -> Note:
 
 @check("kept-not-restored", params=("buses", "not_writes"), optional=("vocabulary",),
        fields=("present", "member", "writer"),
-       # Where the setting is made and whether anything writes it again decides.
-       reads=whole_file_if_restoreless)
+       # Where the setting is made and whether anything writes it again decides;
+       # the resume side is followed out of the file (for what it writes back).
+       reads=whole_file_if_restoreless, linked=resume_side_if_restoreless)
 def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     tables = list(restoreless(model, match["buses"]))
     if not tables:
@@ -193,6 +274,7 @@ def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
             if member not in rewritten:
                 found.setdefault(member, (write, value, store, chain))
     if not found:
+        yield from _written_back_hits(model, tables, vocab, skip, device)
         return
     member, (write, value, store, chain) = next(iter(found.items()))
     where = reach.chain_text(chain)
@@ -209,3 +291,37 @@ def kept_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
         yield Hit(table.location, table.name, {
             "present": pmcore.dotted(down), "member": store.target, "writer": f"{chain[-1]}()"},
             notes=evidence + (nothing_restores(model, table),), items=tuple(f"{m} in {table.name}" for m in found))
+
+
+def _called(bodies: Bodies, caller: str, name: str) -> str:
+    """'f()', or 'f() (other.c)' for a function of a linked file."""
+    callee = bodies.callee(caller, name)
+    there = callee is not None and callee[0] != bodies.path
+    return f"{name}()" + (f" ({relative(callee[0], bodies.path)})" if there else "")
+
+
+def _written_back_hits(model: FileModel, tables, vocab, skip, device) -> Iterator[Hit]:
+    bodies = Bodies(model)
+    run = reach.run_time(model)
+    for table, down in tables:
+        found = _kept_written_back(model, bodies, table, vocab, skip, device, run)
+        if found is None:
+            continue
+        store, write, member, chain, (back_chain, back_call) = found
+        where = reach.chain_text(chain)
+        notes = (
+            Note(model.path, store.line, store.column,
+                 f"{where} keeps {store.expr} in {store.target}; no other function of the file "
+                 f"run at run time writes {member} to the device"),
+            Note(model.path, write.line, write.column,
+                 f"{chain[-1]}() then calls {_called(bodies, model.path, write.name)} with {write.args}: "
+                 "the device is set at run time"),
+            _entry(model, chain[0]),
+            Note(back_chain[-1][0], back_call.line, back_call.column,
+                 f"{chain_text(back_chain, model.path)} writes {member} back to the device through "
+                 f"{_called(bodies, back_chain[-1][0], back_call.name)}: the device loses it when powered down"),
+            nothing_restores(model, table),
+        )
+        yield Hit(table.location, table.name, {
+            "present": pmcore.dotted(down), "member": store.target, "writer": f"{chain[-1]}()"},
+            notes=notes, items=(f"{member} in {table.name}",))

@@ -120,6 +120,17 @@ def whole_file_if_restoreless(model: FileModel, match: dict) -> list[str]:
     return [f.name for f in model.functions if f.body_at is not None]
 
 
+def resume_side(table) -> list[str]:
+    """The table's resume-side callbacks, at every phase."""
+    return [table.slot_map[m] for m in pmcore.members("resume") if m in table.slot_map]
+
+
+def resume_side_if_restoreless(model: FileModel, match: dict) -> list[str]:
+    """The resume side of the restoreless() tables: for the checks that
+    follow it into the files Kbuild links with the file."""
+    return [fn for t, _ in restoreless(model, match["buses"]) for fn in resume_side(t)]
+
+
 def restores_nothing(table) -> bool:
     """Whether resume from hibernation calls no callback of the table: no
     restore-side member at any phase set, and no .complete (dpm_complete()

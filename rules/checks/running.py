@@ -28,7 +28,8 @@ from pmlint.model import Body, Call, FileModel, Guard, Note
 from pmlint.rules.checks import cexpr, reach
 from pmlint.rules.checks.behaviour import vocabulary
 from pmlint.rules.checks.linkedcalls import Bodies, chain_text
-from pmlint.rules.checks.registry import Hit, check, nothing_restores, restoreless, whole_file_if_restoreless
+from pmlint.rules.checks.registry import (Hit, check, nothing_restores, restoreless, resume_side,
+                                         resume_side_if_restoreless, whole_file_if_restoreless)
 
 # A part of a condition that compares a test with nothing: `x > 0`, `x != NULL`.
 _COMPARED = re.compile(r"\s*(?:!=\s*(?:0|NULL|false)|>\s*0)$")
@@ -121,16 +122,6 @@ def _running_side(bodies: Bodies, roots, tests: Tests, vocab):
     return None
 
 
-def _resume_side(table) -> list[str]:
-    return [table.slot_map[m] for m in pmcore.members("resume") if m in table.slot_map]
-
-
-def _linked(model: FileModel, match: dict) -> list[str]:
-    """The resume side of the tables that may be judged: followed into the
-    files Kbuild links with the file (the rest of the file is read here only)."""
-    return [fn for t, _ in restoreless(model, match["buses"]) for fn in _resume_side(t)]
-
-
 def _watchdog(model: FileModel, calls: list[Call]) -> str | None:
     """The file's `.ndo_tx_timeout` function when it calls, itself or
     through the file's functions, one of the file's functions among `calls`:
@@ -147,14 +138,15 @@ def _watchdog(model: FileModel, calls: list[Call]) -> str | None:
 
 @check("running-not-restored", params=("buses", "running"), optional=("starts", "resumes", "vocabulary"),
        fields=("present", "resume", "calls"),
-       # The resume side, and whether the transmit watchdog redoes what it brings back.
-       reads=whole_file_if_restoreless, linked=_linked)
+       # The resume side, and whether the transmit watchdog redoes what it brings back;
+       # only the resume side is followed out of the file.
+       reads=whole_file_if_restoreless, linked=resume_side_if_restoreless)
 def running_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
     vocab = vocabulary(match)
     bodies = Bodies(model)
     tests = Tests(model, match)
     for table, down in restoreless(model, match["buses"]):
-        found = _running_side(bodies, _resume_side(table), tests, vocab)
+        found = _running_side(bodies, resume_side(table), tests, vocab)
         if found is None:
             continue
         chain, line, column, said, calls = found
