@@ -30,7 +30,7 @@ from pmlint.catalogue import SEVERITIES, Rule
 
 KEYS = ("select", "ignore", "exclude", "severity", "per-file-ignores", "effects", "kernel-version",
         "vary-options")
-EFFECT_KEYS = ("neutral", "reads", "down", "up")
+EFFECT_KEYS = ("neutral", "reads", "down", "up", "pointer-reads", "pointer-writes")
 
 
 class ConfigError(Exception):
@@ -158,14 +158,15 @@ def load(path: str, rules: tuple[Rule, ...]) -> Config:
 
 
 def _effects(data, where: str) -> dict:
-    """[effects]: lists of call names (neutral, reads), tables of call = class (down, up)."""
+    """[effects]: lists of call names (neutral, reads) and of pointer members
+    (pointer-reads, pointer-writes), tables of call = class (down, up)."""
     from pmlint.kernel import effects
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a table")
     unknown = sorted(set(data) - set(EFFECT_KEYS))
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(EFFECT_KEYS)})")
-    for key in ("neutral", "reads"):
+    for key in ("neutral", "reads", "pointer-reads", "pointer-writes"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(f"{where}.{key} must be a list of function names")

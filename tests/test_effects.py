@@ -27,6 +27,19 @@ def test_the_shipped_vocabulary_loads_and_names_each_call_once():
     assert vocab.kind("foo_hw_stop", "", "down")[0] == "unknown"
 
 
+def test_through_a_pointer_only_a_librarys_accessor_members_are_known():
+    from pmlint.model import Call
+    vocab = effects.vocabulary()
+    assert vocab.of_call(Call("write_reg", 1, 1, "base + REG, v", indirect=True), "down")[0] == "down"
+    assert vocab.of_call(Call("write_reg", 1, 1, "base + REG, v", indirect=True), "up")[1].name == "registers"
+    assert vocab.of_call(Call("read_reg", 1, 1, "base + REG", indirect=True), "down")[0] == "read"
+    assert vocab.of_call(Call("stop", 1, 1, "dev", indirect=True), "down")[0] == "unknown"
+    assert vocab.of_call(Call("write_reg", 1, 1, "priv, REG, v"), "down")[0] == "unknown"   # a function, not the member
+    more = vocab.extended({"pointer-writes": ["wr"], "pointer-reads": ["rd"]})
+    assert more.of_call(Call("wr", 1, 1, "a, v", indirect=True), "down")[0] == "down"
+    assert more.of_call(Call("rd", 1, 1, "a", indirect=True), "down")[0] == "read"
+
+
 def test_a_call_in_two_classes_is_refused():
     one = effects.EffectClass("a", "A", frozenset({"x_off"}), frozenset({"x_on"}))
     two = effects.EffectClass("b", "B", frozenset({"x_off"}), frozenset())

@@ -21,6 +21,9 @@ def _call(name: str, args: str) -> Call:
     ("0x42", "66"),
     ("ptp_dte->regs + (i * sizeof(u32))", ""),   # a block
     ("info->base + reg", ""),                     # a variable
+    ("priv->reg_base + GIO_BANK_OFF(bank->id, i)", ""),   # a block: a macro given an offset variable
+    ("priv->reg_base + GIO_MASK(bank->id)", "GIO_MASK"),
+    ("GIO_BANK_OFF(bank, GIO_REG_EC)", "GIO_REG_EC"),
 ])
 def test_a_register_is_named_by_its_address_argument(address, name):
     assert register(address).name == name
@@ -34,6 +37,11 @@ def test_the_register_argument_of_reads_and_writes():
     assert write_address(_call("regmap_update_bits", "map, REG, MASK, val")) == ("REG", "map, MASK, val")
     assert write_address(_call("regmap_field_write", "field, v")) == ("field", "v")
     assert arguments("a, f(b, c), d[1, 2]") == ["a", "f(b, c)", "d[1, 2]"]
+    # Through a pointer, two arguments are the register and the value (gpio_chip's write_reg).
+    through = Call("write_reg", 1, 1, args="priv->reg_base + GIO_MASK(bank->id), imask", indirect=True)
+    assert write_address(through) == ("priv->reg_base + GIO_MASK(bank->id)", "imask")
+    three = Call("write_reg", 1, 1, args="priv, XCAN_SRR_OFFSET, val", indirect=True)
+    assert write_address(three) == ("XCAN_SRR_OFFSET", "priv, val")
 
 
 def test_a_write_writes_a_saved_register_by_name_or_through_a_saved_block():
@@ -45,3 +53,5 @@ def test_a_write_writes_a_saved_register_by_name_or_through_a_saved_block():
     assert block.written_by(register("ptp_dte->regs + DTE_NCO_INC_REG"))
     assert block.written_by(register("regs + DTE_NCO_TIME_REG"))
     assert not block.written_by(register("other->base + DTE_NCO_INC_REG"))
+    bank = register("priv->reg_base + GIO_BANK_OFF(bank->id, i)")
+    assert bank.written_by(register("priv->reg_base + GIO_EC(bank->id)"))

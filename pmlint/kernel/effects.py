@@ -5,7 +5,7 @@ a project's [tool.pmlint.effects]) says which kernel APIs take which piece of
 device state down or bring it back up; a callback's effects are its calls,
 followed through the functions its own file defines (model.Function.body).
 A call the vocabulary does not know, to a function the file does not define,
-or through a pointer, is unknown: a callback that makes one and takes nothing
+or through a pointer (but a library's accessor members), is unknown: a callback that makes one and takes nothing
 down is judged "unknown", never harmless.
 """
 from __future__ import annotations
@@ -58,6 +58,10 @@ class Vocabulary:
     reads: frozenset[str] = frozenset()
     neutral: frozenset[str] = frozenset()
     device_memory: tuple[str, ...] = ()   # globs: calls whose result points at the device
+    # Members of kernel structs that a library sets to a register accessor:
+    # calls through a pointer of these names read or write the device.
+    pointer_reads: frozenset[str] = frozenset()
+    pointer_writes: frozenset[str] = frozenset()
     _index: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self):
@@ -92,6 +96,18 @@ class Vocabulary:
             return "neutral", None
         return "unknown", None
 
+    def of_call(self, call: Call, role: str) -> tuple[str, EffectClass | None]:
+        """kind() of a call as written: through a pointer, only the members
+        named in pointer_reads and pointer_writes are known (a register
+        write is the side's own direction, `role`)."""
+        if not call.indirect:
+            return self.kind(call.name, call.args, role)
+        if call.name in self.pointer_writes:
+            return role, self.registers
+        if call.name in self.pointer_reads:
+            return "read", None
+        return "unknown", None
+
     def extended(self, extra: dict) -> "Vocabulary":
         """With a project's additions: {"neutral": [...], "reads": [...],
         "down": {call: class}, "up": {call: class}}."""
@@ -111,12 +127,19 @@ class Vocabulary:
                         c.implies, c.weak)
             for c in self.classes)
         return Vocabulary(classes, self.direction, self.reads | frozenset(extra.get("reads", ())),
-                          self.neutral | frozenset(extra.get("neutral", ())), self.device_memory)
+                          self.neutral | frozenset(extra.get("neutral", ())), self.device_memory,
+                          self.pointer_reads | frozenset(extra.get("pointer-reads", ())),
+                          self.pointer_writes | frozenset(extra.get("pointer-writes", ())))
 
     @property
     def mmio(self) -> EffectClass:
         """The class of plain stores through device memory."""
         return next(c for c in self.classes if c.name == "mmio")
+
+    @property
+    def registers(self) -> EffectClass:
+        """The class of register writes through accessors."""
+        return next(c for c in self.classes if c.name == "registers")
 
     def maps_device(self, origin: str) -> bool:
         """A pointer with this origin (model.PointerOrigin) points at device memory."""
@@ -134,7 +157,9 @@ def _load(text: str) -> Vocabulary:
                     for c in data["class"])
     return Vocabulary(classes, tuple(sorted(data.get("direction", {}).items())),
                       frozenset(data["reads"]["calls"]), frozenset(data["neutral"]["calls"]),
-                      tuple(data["device-memory"]["calls"]))
+                      tuple(data["device-memory"]["calls"]),
+                      frozenset(data["through-pointer"]["reads"]),
+                      frozenset(data["through-pointer"]["writes"]))
 
 
 @lru_cache(maxsize=1)
@@ -282,7 +307,9 @@ def of_callback(model: FileModel, name: str, at: Location, vocab: Vocabulary,
                 effects.append(Effect("read" if selects else role, None if selects else vocab.mmio,
                                       call, chain, stored=True))
             elif call.indirect:
-                effects.append(Effect("unknown", None, call, chain))
+                kind, cls = vocab.of_call(call, role)
+                effects.append(Effect("read" if selects and cls is not None else kind,
+                                      None if selects else cls, call, chain))
             elif call.name in bodies:
                 if call.name in chain:
                     continue

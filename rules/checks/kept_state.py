@@ -60,8 +60,8 @@ def _writes(body: Body, vocab, skip) -> list[Call]:
 def _register_write(call: Call, vocab, skip) -> bool:
     """Whether a call is a register write (the vocabulary's `registers`
     class, up direction) that `skip` (globs) does not name."""
-    cls = vocab.kind(call.name, call.args, "up")[1]
-    return (not call.indirect and cls is not None and cls.name == "registers"
+    cls = vocab.of_call(call, "up")[1]
+    return (cls is not None and cls.name == "registers"
             and not any(fnmatch.fnmatchcase(call.name, g) for g in skip))
 
 

@@ -8,8 +8,11 @@ OUTPUT_EN, &v)` read the register their address argument names;
 upper-case name of that argument (the offset comes last: `base + SA1111_INTC
 + SA1111_INTEN0` is SA1111_INTEN0, `OUTPUT_EN + sizeof(u32)` OUTPUT_EN), or
 the member an address of a register struct ends at (`&regs->cmd`). An
-address with neither (`regs + i * sizeof(u32)` in a loop) is a block of
-registers: any register written through one of the names it uses.
+address with neither (`regs + i * sizeof(u32)` in a loop), or one that
+ends at a macro given a plain variable as an offset
+(`GIO_BANK_OFF(bank->id, i)`), is
+a block of registers: any register written through one of the names it
+uses.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from pmlint.rules.checks import cexpr
 _CONSTANT = re.compile(r"\b[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*\b")
 _NUMBER = re.compile(r"(?:0[xX][0-9a-fA-F]+|[1-9][0-9]*|0)[uUlL]*")
 _NAME = re.compile(r"\b[A-Za-z_]\w+\b")
+_VARIABLE = re.compile(r"[a-z_]\w*")
 # Names in an address that say nothing about where it points.
 _NOT_PLACES = frozenset(("sizeof", "u8", "u16", "u32", "u64", "int", "long", "unsigned", "void",
                          "__iomem", "uintptr_t", "size_t", "true", "false"))
@@ -60,12 +64,27 @@ def register(address: str) -> Register:
     if _NUMBER.fullmatch(address):   # regmap_read(map, 0x42, &v)
         return Register(str(int(address.rstrip("uUlL"), 0)), shown=address)
     constants = _CONSTANT.findall(address)
+    indexed = _indexed(address, constants[-1]) if constants else None
+    if indexed is not None:
+        # The block is where the address points outside the macro: its base.
+        return Register("", _places(address[:indexed.start()] + address[indexed.end():]), address)
     if constants:
         return Register(constants[-1], _places(address), address)
     members = cexpr.MEMBER.findall(address)
     if address.startswith("&") and members:
         return Register(members[-1], _places(address), address)
     return Register("", _places(address), address)
+
+
+def _indexed(address: str, name: str) -> re.Match | None:
+    """The call of the macro the address ends at when it is given a plain
+    variable past its first argument, an offset (`GIO_BANK_OFF(bank->id,
+    i)` in a loop): a block of registers, as `base + i * 4` is. Not a first
+    argument: that is the base (`PSC_SEL(wd)`)."""
+    m = re.search(rf"\b{name}\s*\(([^()]*)\)(?=\s*\)*\s*$)", address)
+    if m is not None and any(_VARIABLE.fullmatch(a.strip()) for a in m.group(1).split(",")[1:]):
+        return m
+    return None
 
 
 def _places(address: str) -> frozenset[str]:
@@ -88,5 +107,8 @@ def write_address(call: Call) -> tuple[str, str]:
     arguments): the second (`writel(v, addr)`, `regmap_write(map, REG, v)`),
     or the first for fields, GPIOs and copies to device memory."""
     args = arguments(call.args)
-    at = 0 if len(args) == 1 or call.name.startswith(_FIRST_IS_REGISTER) else 1
+    # Through a pointer, two arguments are the register and the value
+    # (gpio_chip's `write_reg(reg, value)`).
+    first = call.name.startswith(_FIRST_IS_REGISTER) or (call.indirect and len(args) == 2)
+    at = 0 if len(args) == 1 or first else 1
     return args[at], ", ".join(a for i, a in enumerate(args) if i != at)

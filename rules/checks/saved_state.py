@@ -36,6 +36,8 @@ _DEPTH = 4   # functions followed, as pmlint.kernel.effects does
 # `&priv->saved` or `&priv->regs[i]` in a read call's arguments: where it reads into.
 _INTO = re.compile(r"&\s*\(?\s*\w+(?:\s*(?:->|\.)\s*\w+(?:\s*\[[^\]]*\])*)+")
 _HIBERNATION = ("freeze", "thaw", "poweroff", "restore")
+# A plain store's value that is a call through a pointer: `gc->read_reg(`, `p->ops.rd(`.
+_THROUGH = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+|\[[^\]]*\])*\s*(?:->|\.)\s*(\w+)\s*\(")
 
 
 def _hibernation_members() -> tuple[str, ...]:
@@ -63,10 +65,11 @@ def _saved(body: Body, vocab) -> dict[str, tuple[int, int, list[Register]]]:
             [register(read_address(call))] if call is not None else [])
 
     for s in body.pointer_stores:
-        if s.value and vocab.kind(s.value, "", "down")[0] == "read" and _member(s.target):
-            add(_member(s.target), s.line, s.column, _value_call(body, s))
+        call = _value_call(body, s)
+        if call is not None and vocab.of_call(call, "down")[0] == "read" and _member(s.target):
+            add(_member(s.target), s.line, s.column, call)
     for c in body.calls:
-        if not c.indirect and vocab.kind(c.name, c.args, "down")[0] == "read":
+        if vocab.of_call(c, "down")[0] == "read":
             # Past the first argument: readl(&regs->ctrl) reads from there, into nothing.
             for m in _INTO.finditer(c.args, len(split_outside(c.args)[0])):
                 if _member(m.group()):
@@ -75,8 +78,16 @@ def _saved(body: Body, vocab) -> dict[str, tuple[int, int, list[Register]]]:
 
 
 def _value_call(body: Body, store) -> Call | None:
-    """The call a plain store writes the result of: the first of its name after the store's target."""
-    return next((c for c in body.calls if c.name == store.value
+    """The call a plain store writes the result of: the first of its name
+    after the store's target; a call through a pointer, by the member its
+    expression calls (`gc->read_reg(...)`)."""
+    name, indirect = store.value, False
+    if not name:
+        through = _THROUGH.match(store.expr)
+        if through is None:
+            return None
+        name, indirect = through.group(1), True
+    return next((c for c in body.calls if c.name == name and c.indirect == indirect
                  and (c.line, c.column) > (store.line, store.column)), None)
 
 
@@ -84,8 +95,8 @@ def _written_back(body: Body, vocab, saved) -> list[tuple[str, object]]:
     """(member, call) of the register writes whose arguments name a saved member."""
     out = []
     for c in body.calls:
-        kind, cls = vocab.kind(c.name, c.args, "up")
-        if c.indirect or cls is None or cls.name != "registers":
+        cls = vocab.of_call(c, "up")[1]
+        if cls is None or cls.name != "registers":
             continue
         # Not as an address: writel(tmp, &regs->ctrl) writes to it, not it.
         values = _INTO.sub("", c.args)
@@ -126,8 +137,8 @@ def _set_at_run_time(model: FileModel, vocab, saved) -> dict[str, list[tuple[Cal
     out: dict[str, list[tuple[Call, tuple[str, ...], str]]] = {}
     for fn, chain in sorted(run.items(), key=lambda item: read[item[0]].first):
         for c in read[fn].calls:
-            cls = vocab.kind(c.name, c.args, "up")[1]
-            if c.indirect or cls is None or cls.name != "registers":
+            cls = vocab.of_call(c, "up")[1]
+            if cls is None or cls.name != "registers":
                 continue
             address, values = write_address(c)
             written = register(address)
@@ -178,7 +189,7 @@ def saved_not_restored(model: FileModel, match: dict) -> Iterator[Hit]:
             continue
         members = list(dict.fromkeys(m for m, _, _ in back))
         notes = [Note(model.path, call.line, call.column,
-                      f"{reach.chain_text(chain)} calls {call.name}()"
+                      f"{reach.chain_text(chain)} calls {'->' if call.indirect else ''}{call.name}()"
                       + (f" (through {call.through}())" if call.through else "")
                       + f" with {member}: written back on resume only")
                  for member, call, chain in back[:3]]
