@@ -5,8 +5,9 @@ a project's [tool.pmlint.effects]) says which kernel APIs take which piece of
 device state down or bring it back up; a callback's effects are its calls,
 followed through the functions its own file defines (model.Function.body).
 A call the vocabulary does not know, to a function the file does not define,
-or through a pointer (but a library's accessor members), is unknown: a callback that makes one and takes nothing
-down is judged "unknown", never harmless.
+or through a pointer (but a library's accessor members, [through-pointer]),
+is unknown: a callback that makes one and takes nothing down is judged
+"unknown", never harmless.
 """
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ from pmlint.text import ctext
 
 # A member taken by `->` or `.`: `udc->driver`, `priv->ch[k].enabled`.
 MEMBER = re.compile(r"(?:->|\.)\s*(\w+)")
+# A path to a member, from a name: `fsl_chan->srcid`, `mux->chans[i].srcid`
+# (group 1 the last member).
+MEMBER_PATH = r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+|\[[^\]]*\])*\s*(?:->|\.)\s*(\w+)"
 # The member an expression ends at, elements aside: `regs->r[i]` is r.
 LAST_MEMBER = re.compile(r"(?:->|\.)\s*(\w+)(?:\[[^\]]*\])*$")
 _OPEN, _CLOSE = "([{", ")]}"

@@ -49,7 +49,7 @@ from pmlint.rules.checks.registry import (Hit, check, nothing_restores, restorel
 _VARIABLE = re.compile(r"\b(?!(?:sizeof|true|false|NULL)\b)[a-z_]\w*\b(?!\s*\()")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 # An argument that is a member's value: `fsl_chan->srcid`, `mux->chans[i].srcid`.
-_MEMBER_VALUE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+|\[[^\]]*\])*\s*(?:->|\.)\s*(\w+)")
+_MEMBER_VALUE = re.compile(cexpr.MEMBER_PATH)
 
 
 def _writes(body: Body, vocab, skip) -> list[Call]:
@@ -77,11 +77,18 @@ def _names(text: str, what: str) -> bool:
 def _writers(read: dict[str, Body], vocab, skip) -> set[str]:
     """The file's functions that write the device, themselves or through
     what they call (`foo_write(data, REG, val)` around an smbus write)."""
-    out = {name for name, body in read.items() if _writes(body, vocab, skip)}
+    return _writing(read, vocab, skip, lambda caller, name: name)
+
+
+def _writing(every: dict, vocab, skip, callee) -> set:
+    """The functions of `every` (key -> body) that write the device,
+    themselves or through what they call: `callee(key, name)` is the key a
+    call of `name` made by the function at `key` resolves to."""
+    out = {k for k, body in every.items() if _writes(body, vocab, skip)}
     grew = True
     while grew:
-        more = {name for name, body in read.items() if name not in out
-                and any(not c.indirect and c.name in out for c in body.calls)}
+        more = {k for k, body in every.items() if k not in out
+                and any(not c.indirect and callee(k, c.name) in out for c in body.calls)}
         out |= more
         grew = bool(more)
     return out
@@ -179,14 +186,7 @@ def _device_writers(bodies: Bodies, vocab, skip) -> set[Where]:
     """The functions read, the file's and the linked files', that write the
     device, themselves or through what they call as the linker resolves it."""
     every = {(bodies.path, name): body for name, body in bodies.own.items()} | bodies.linked
-    out = {w for w, body in every.items() if _writes(body, vocab, skip)}
-    grew = True
-    while grew:
-        more = {w for w, body in every.items() if w not in out
-                and any(not c.indirect and bodies.callee(w[0], c.name) in out for c in body.calls)}
-        out |= more
-        grew = bool(more)
-    return out
+    return _writing(every, vocab, skip, lambda where, name: bodies.callee(where[0], name))
 
 
 def _device_write(bodies: Bodies, writers: set[Where], at: Where, call: Call, vocab, skip) -> bool:
@@ -211,15 +211,14 @@ def _written_back(bodies: Bodies, roots, writers, vocab, skip) -> dict[str, tupl
     return out
 
 
-def _kept_written_back(model: FileModel, bodies: Bodies, table, vocab, skip, device,
-                       run) -> tuple[Store, Call, str, tuple[str, ...], tuple] | None:
+def _kept_written_back(model: FileModel, bodies: Bodies, writers: set[Where], table, vocab, skip,
+                       device, run) -> tuple[Store, Call, str, tuple[str, ...], tuple] | None:
     """fsl-edma's shape: a run-time function stores a value in a member and
     writes it to the device (itself, or through a function of the file or
     of the linked files: `fsl_chan->srcid = dma_spec->args[1];
     fsl_edma_chan_mux(fsl_chan, fsl_chan->srcid, true)`), the resume side
     writes the member back, and no other run-time function of the file
     writes it to the device. (store, write, member, chain, written back)."""
-    writers = _device_writers(bodies, vocab, skip)
     back = _written_back(bodies, resume_side(table), writers, vocab, skip)
     if not back:
         return None
@@ -302,9 +301,10 @@ def _called(bodies: Bodies, caller: str, name: str) -> str:
 
 def _written_back_hits(model: FileModel, tables, vocab, skip, device) -> Iterator[Hit]:
     bodies = Bodies(model)
+    writers = _device_writers(bodies, vocab, skip)
     run = reach.run_time(model)
     for table, down in tables:
-        found = _kept_written_back(model, bodies, table, vocab, skip, device, run)
+        found = _kept_written_back(model, bodies, writers, table, vocab, skip, device, run)
         if found is None:
             continue
         store, write, member, chain, (back_chain, back_call) = found

@@ -37,7 +37,7 @@ _DEPTH = 4   # functions followed, as pmlint.kernel.effects does
 _INTO = re.compile(r"&\s*\(?\s*\w+(?:\s*(?:->|\.)\s*\w+(?:\s*\[[^\]]*\])*)+")
 _HIBERNATION = ("freeze", "thaw", "poweroff", "restore")
 # A plain store's value that is a call through a pointer: `gc->read_reg(`, `p->ops.rd(`.
-_THROUGH = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+|\[[^\]]*\])*\s*(?:->|\.)\s*(\w+)\s*\(")
+_THROUGH = re.compile(cexpr.MEMBER_PATH + r"\s*\(")
 
 
 def _hibernation_members() -> tuple[str, ...]:
@@ -66,7 +66,8 @@ def _saved(body: Body, vocab) -> dict[str, tuple[int, int, list[Register]]]:
 
     for s in body.pointer_stores:
         call = _value_call(body, s)
-        if call is not None and vocab.of_call(call, "down")[0] == "read" and _member(s.target):
+        read = vocab.of_call(call, "down") if call else vocab.kind(s.value, "", "down")
+        if read[0] == "read" and _member(s.target):
             add(_member(s.target), s.line, s.column, call)
     for c in body.calls:
         if vocab.of_call(c, "down")[0] == "read":
